@@ -1,0 +1,133 @@
+"""Lease4 <-> Kea 2.2's lease JSON (lease4-get*, lease4-get-page answers; lease4-add/update/del args).
+
+Shape (Kea's Lease4::toElement, keys in Kea's alphabetical order):
+  {"client-id": "01:00:0c:01:02:03:04", "cltt": 1795558763, "fqdn-fwd": false, "fqdn-rev": false,
+   "hostname": "", "hw-address": "00:0c:01:02:03:04", "ip-address": "10.0.0.1", "state": 0,
+   "subnet-id": 2, "valid-lft": 4000}
+"client-id" is omitted when the lease has none; "user-context" appears when set. HA's lease4-update
+and lease4-del carry "expire" (cltt + valid-lft) instead of "cltt"; parsing accepts either.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Any
+
+from hakea.leases.model import Lease4, LeaseState
+
+
+class LeaseJSONError(ValueError):
+    """The JSON does not describe a valid lease; the message names the offending key."""
+
+
+def format_hex(data: bytes) -> str:
+    """Kea's text form of a hardware address or client identifier: "00:0c:01" (lower case)."""
+    return data.hex(":")
+
+
+def parse_hex(text: str) -> bytes:
+    """Parse "00:0c:01" (also "00-0c-01", "000c01", single-digit groups "0:c:1")."""
+    if text == "":
+        return b""
+    sep = ":" if ":" in text else "-" if "-" in text else None
+    try:
+        if sep is None:
+            if len(text) % 2:
+                raise ValueError
+            return bytes.fromhex(text)
+        groups = text.split(sep)
+        if any(not 1 <= len(g) <= 2 for g in groups):
+            raise ValueError
+        return bytes(int(g, 16) for g in groups)
+    except ValueError:
+        raise LeaseJSONError(f"invalid hexadecimal string '{text}'") from None
+
+
+def format_ipv4(address: int) -> str:
+    return str(ipaddress.IPv4Address(address))
+
+
+def parse_ipv4(text: str) -> int:
+    try:
+        return int(ipaddress.IPv4Address(text))
+    except ValueError:
+        raise LeaseJSONError(f"'{text}' is not a valid IPv4 address") from None
+
+
+def lease4_to_json(lease: Lease4) -> dict[str, Any]:
+    """The lease as Kea 2.2 lists it (with "cltt")."""
+    out: dict[str, Any] = {}
+    if lease.client_id:
+        out["client-id"] = format_hex(lease.client_id)
+    out["cltt"] = lease.cltt
+    out["fqdn-fwd"] = lease.fqdn_fwd
+    out["fqdn-rev"] = lease.fqdn_rev
+    out["hostname"] = lease.hostname
+    out["hw-address"] = format_hex(lease.hwaddr)
+    out["ip-address"] = format_ipv4(lease.address)
+    out["state"] = int(lease.state)
+    out["subnet-id"] = lease.subnet_id
+    if lease.user_context is not None:
+        out["user-context"] = lease.user_context
+    out["valid-lft"] = lease.valid_lft
+    return out
+
+
+def lease4_to_update_args(lease: Lease4) -> dict[str, Any]:
+    """The lease as HA sends it in lease4-update / lease4-del: "expire" replaces "cltt"."""
+    out = lease4_to_json(lease)
+    del out["cltt"]
+    out["expire"] = lease.expire
+    return dict(sorted(out.items()))
+
+
+def _get(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
+    if key not in obj:
+        if required:
+            raise LeaseJSONError(f"'{key}' is mandatory")
+        return None
+    value = obj[key]
+    if isinstance(value, bool) and kind is not bool:
+        raise LeaseJSONError(f"'{key}' has an invalid type")
+    if not isinstance(value, kind):
+        raise LeaseJSONError(f"'{key}' has an invalid type")
+    return value
+
+
+def lease4_from_json(obj: Any) -> Lease4:
+    """Parse a lease from Kea's JSON; either "cltt" or "expire" (with "valid-lft") must be given."""
+    if not isinstance(obj, Mapping):
+        raise LeaseJSONError("a lease must be a map")
+    address = parse_ipv4(_get(obj, "ip-address", str))
+    subnet_id = _get(obj, "subnet-id", int)
+    valid_lft = _get(obj, "valid-lft", int)
+    if subnet_id < 0 or valid_lft < 0:
+        raise LeaseJSONError("'subnet-id' and 'valid-lft' must not be negative")
+    cltt = _get(obj, "cltt", int, required=False)
+    if cltt is None:
+        expire = _get(obj, "expire", int, required=False)
+        if expire is None:
+            raise LeaseJSONError("'cltt' or 'expire' is mandatory")
+        cltt = expire - valid_lft
+    hw_text = _get(obj, "hw-address", str, required=False)
+    client_text = _get(obj, "client-id", str, required=False)
+    state_value = _get(obj, "state", int, required=False)
+    try:
+        state = LeaseState(0 if state_value is None else state_value)
+    except ValueError:
+        raise LeaseJSONError(f"invalid lease state {state_value}") from None
+    user_context = _get(obj, "user-context", dict, required=False)
+    return Lease4(
+        address=address,
+        hwaddr=parse_hex(hw_text) if hw_text else b"",
+        client_id=parse_hex(client_text) if client_text else b"",
+        valid_lft=valid_lft,
+        cltt=cltt,
+        subnet_id=subnet_id,
+        fqdn_fwd=bool(_get(obj, "fqdn-fwd", bool, required=False)),
+        fqdn_rev=bool(_get(obj, "fqdn-rev", bool, required=False)),
+        hostname=_get(obj, "hostname", str, required=False) or "",
+        state=state,
+        user_context=user_context,
+    )

@@ -1,0 +1,241 @@
+"""The asyncio shell around the pure HA core (hakea.ha.core.HACore) for the DHCPv4 daemon.
+
+It executes the core's actions: HTTP requests to the peers (persistent connections, many in
+flight), the DHCP service holds, lease merges during a sync, parked client responses, command
+answers and logs; it feeds back responses, failures and timer ticks. It also serves this server's
+peer URL (the HA partner's commands arrive there) and registers the ha-* commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from hakea.config.errors import ConfigError
+from hakea.config.model import Dhcp4Config
+from hakea.control.auth import BasicAuth
+from hakea.control.errors import TransportError
+from hakea.control.http_client import HttpCommandClient
+from hakea.control.http_server import HttpCommandServer, registry_handler
+from hakea.control.registry import CommandRequest
+from hakea.control.tls import TlsConfig, client_context, server_context
+from hakea.dhcp4.decision import LeaseChange
+from hakea.dhcp4.wire import Packet4
+from hakea.ha.actions import (
+    Action,
+    CommandReply,
+    Log,
+    MergeLeases,
+    ReleaseParked,
+    SendRequest,
+    SetDhcpService,
+    StateChanged,
+)
+from hakea.ha.config import HAConfig, parse_ha_config
+from hakea.ha.core import HA_COMMANDS, HACore
+from hakea.ha.query_filter import QueryInfo
+from hakea.ha.sync import merge_leases4
+
+if TYPE_CHECKING:
+    from hakea.server.dhcp4_daemon import Dhcp4Daemon
+
+log = logging.getLogger("hakea.ha")
+_LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING, "error": logging.ERROR}
+_NOT_FILTERED: tuple[str, ...] = ()
+
+
+def ha_config_of(config: Dhcp4Config) -> HAConfig:
+    for index, hook in enumerate(config.hooks_libraries):
+        if hook.library.endswith("libdhcp_ha.so"):
+            relationships = parse_ha_config(hook.parameters, f"Dhcp4/hooks-libraries[{index}]/parameters")
+            return relationships[0]
+    raise ConfigError("Dhcp4/hooks-libraries", "libdhcp_ha.so is not loaded")
+
+
+class HA4Adapter:
+    def __init__(self, daemon: Dhcp4Daemon, config: Dhcp4Config) -> None:
+        self.daemon = daemon
+        self.config = ha_config_of(config)
+        self.core = HACore(self.config, time.time())
+        self.client = HttpCommandClient(pool_size=4)
+        for peer in self.config.other_peers:
+            auth = None
+            if peer.basic_auth_user is not None:
+                auth = (peer.basic_auth_user, peer.basic_auth_password or "")
+            ssl_context = None
+            if peer.scheme == "https":
+                ssl_context = client_context(peer.trust_anchor, peer.cert_file, peer.key_file,
+                                             check_hostname=False)
+            self.client.configure_peer(peer.url, auth=auth, ssl_context=ssl_context)
+        self._parked: dict[int, asyncio.Future[bool]] = {}
+        self._tickets: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._next_ticket = 1
+        self._timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopped = False
+
+    # ---- life cycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._listen()
+        for name in HA_COMMANDS:
+            self.daemon.registry.register(name, self._command_handler(name), replace=True)
+        self._execute(self.core.start(time.time()))
+
+    async def _listen(self) -> None:
+        """Serve this server's peer URL (as Kea 2.2's dedicated HA listener does). A listener
+        already open on that URL (an earlier configuration) is kept, so a config-set arriving
+        over it is answered."""
+        me = self.config.this_server
+        key = f"{me.host}:{me.port}"
+        if any(getattr(h, "hakea_key", None) == key for h in self.daemon.http_servers):
+            return
+        ssl_context = None
+        if me.scheme == "https" and me.cert_file and me.key_file and me.trust_anchor:
+            ssl_context = server_context(TlsConfig(me.trust_anchor, me.cert_file, me.key_file,
+                                                   self.config.require_client_certs))
+        auth = None
+        if me.basic_auth_user is not None:
+            auth = BasicAuth.from_clients([(me.basic_auth_user, me.basic_auth_password or "")])
+        server = HttpCommandServer(registry_handler(self.daemon.registry), auth=auth, ssl_context=ssl_context)
+        await server.start(me.host, me.port)
+        server.hakea_key = key  # type: ignore[attr-defined]
+        self.daemon.http_servers.append(server)
+        log.info("HA_LOCAL_LISTENER_STARTED serving %s", me.url)
+
+    async def stop(self) -> None:
+        self._stopped = True
+        if self._timer is not None:
+            self._timer.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        for fut in self._parked.values():
+            if not fut.done():
+                fut.set_result(False)
+        self._parked.clear()
+        for name in HA_COMMANDS:
+            if name in self.daemon.registry:
+                self.daemon.registry.unregister(name)
+        await self.client.close()
+
+    # ---- the packet path -----------------------------------------------------------------------
+
+    def filter(self, query: Packet4, now: float) -> tuple[str, ...] | None:
+        """The HA classes for this query, or None when another server answers it."""
+        info = QueryInfo.v4(query.message_type or 0, query.chaddr, query.client_id, query.secs)
+        decision = self.core.on_query(info, now)
+        if decision.actions:
+            self._execute(decision.actions)
+        if not decision.in_scope:
+            return None
+        return (decision.scope_class,) if decision.scope_class else _NOT_FILTERED
+
+    def commit(
+        self, changes: Sequence[LeaseChange], query: Packet4 | None, now: float
+    ) -> asyncio.Future[bool] | None:
+        """Tell the peers about a transaction's lease changes. Returns a future resolved when the
+        client's answer may leave (True) or must be dropped (False); None: answer now."""
+        updated = [c.lease for c in changes if c.kind in ("new", "updated")]
+        deleted = [c.lease for c in changes if c.kind == "deleted"]
+        if not updated and not deleted:
+            return None
+        if query is not None:
+            info = QueryInfo.v4(query.message_type or 0, query.chaddr, query.client_id, query.secs)
+        else:
+            lease = (updated or deleted)[0]
+            info = QueryInfo.v4(0, lease.hwaddr, lease.client_id)
+        plan = self.core.on_leases_committed(updated, deleted, info, now)
+        self._execute(plan.actions)
+        if not plan.park:
+            return None
+        fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._parked[plan.txn] = fut
+        return fut
+
+    def should_reclaim(self, lease: Any) -> bool:
+        return self.core.should_reclaim(lease)
+
+    def status(self, now: float) -> list[dict[str, Any]]:
+        return [self.core.status(now)]
+
+    # ---- commands ------------------------------------------------------------------------------
+
+    def _command_handler(self, name: str) -> Any:
+        async def handle(arguments: dict[str, Any] | None, request: CommandRequest) -> dict[str, Any]:
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+            self._tickets[ticket] = fut
+            self._execute(self.core.on_command(name, arguments, time.time(), ticket))
+            try:
+                return await fut
+            finally:
+                self._tickets.pop(ticket, None)
+
+        return handle
+
+    # ---- executing the core's actions ----------------------------------------------------------
+
+    def _execute(self, actions: Iterable[Action]) -> None:
+        if self._stopped:
+            return
+        for action in actions:
+            if isinstance(action, SendRequest):
+                self._spawn(self._send(action))
+            elif isinstance(action, SetDhcpService):
+                if action.enabled:
+                    self.daemon.network_state.enable(action.origin)
+                else:
+                    self.daemon.network_state.disable(action.origin, time.time())
+            elif isinstance(action, MergeLeases):
+                assert self.daemon.store is not None
+                counts = merge_leases4(self.daemon.store, action.leases)
+                log.debug("HA_LEASES_SYNC_LEASE_PAGE_RECEIVED from %s: %d inserted, %d updated, %d skipped",
+                          action.peer, counts.inserted, counts.updated, counts.skipped)
+            elif isinstance(action, ReleaseParked):
+                fut = self._parked.pop(action.txn, None)
+                if fut is not None and not fut.done():
+                    fut.set_result(action.send)
+            elif isinstance(action, CommandReply):
+                reply = self._tickets.get(action.ticket)
+                if reply is not None and not reply.done():
+                    reply.set_result(action.answer)
+            elif isinstance(action, StateChanged):
+                self.daemon.stats.add(f"ha-state-{action.current}", 1, time.time())
+            elif isinstance(action, Log):
+                log.log(_LOG_LEVELS.get(action.level, logging.INFO), "%s %s", action.message_id, action.text)
+        self._reschedule()
+
+    def _reschedule(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        due = self.core.next_deadline()
+        if due is not None and not self._stopped:
+            delay = max(0.0, due - time.time())
+            self._timer = asyncio.get_running_loop().call_later(delay, self._tick)
+
+    def _tick(self) -> None:
+        self._timer = None
+        self._execute(self.core.on_tick(time.time()))
+
+    async def _send(self, request: SendRequest) -> None:
+        try:
+            body = await self.client.post_command(request.url, request.command, request.timeout)
+        except TransportError as exc:
+            actions = self.core.on_request_failed(request.request_id, str(exc), time.time())
+        except Exception as exc:  # anything unexpected is a failed request, never a dead loop
+            log.exception("HA request %s to %s failed", request.command.get("command"), request.peer)
+            actions = self.core.on_request_failed(request.request_id, f"{type(exc).__name__}: {exc}",
+                                                  time.time())
+        else:
+            actions = self.core.on_response(request.request_id, body, time.time())
+        self._execute(actions)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

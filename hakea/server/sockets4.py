@@ -1,0 +1,107 @@
+"""DHCPv4 sockets: one UDP socket per configured interface, plus a raw sender for clients
+that have no address yet.
+
+Kea's "interfaces" entries: "eth0" (every address of eth0; receives broadcasts), "eth0/192.0.2.1"
+(that address only, as a UDP socket bound to it) and "*" (every interface but loopback).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hakea.config.model import InterfacesConfig
+from hakea.server import interfaces as ifaces
+from hakea.server.rawsend import RawSender
+
+log = logging.getLogger("hakea.dhcp4.sockets")
+
+_IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)
+
+
+@dataclass(slots=True)
+class Dhcp4Socket:
+    iface: ifaces.Interface
+    sock: socket.socket
+    bound_address: int  # 0 when bound to INADDR_ANY on the interface
+    raw: RawSender | None
+
+    @property
+    def server_address(self) -> int:
+        return self.bound_address or self.iface.address
+
+    def send(self, payload: bytes, destination: int, port: int) -> None:
+        try:
+            self.sock.sendto(payload, (str(ipaddress.IPv4Address(destination)), port))
+        except (BlockingIOError, OSError) as exc:
+            log.debug("send to %s:%d failed: %s", ipaddress.IPv4Address(destination), port, exc)
+
+    def close(self) -> None:
+        self.sock.close()
+        if self.raw is not None:
+            self.raw.close()
+
+
+def _udp_socket(ifname: str, address: int, port: int, bind_device: bool) -> socket.socket:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    with contextlib.suppress(OSError):
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    if bind_device:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
+    s.bind((str(ipaddress.IPv4Address(address)), port))
+    s.setblocking(False)
+    return s
+
+
+def open_sockets(config: InterfacesConfig, port: int) -> list[Dhcp4Socket]:
+    """Open the sockets the configuration asks for; a missing interface is logged and skipped,
+    as Kea does, so a server with one bad entry still serves the others."""
+    specs: list[tuple[str, int | None]] = []
+    for entry in config.interfaces:
+        if entry == "*":
+            specs.extend((i.name, None) for i in ifaces.all_interfaces() if i.name != "lo")
+        else:
+            specs.append(ifaces.parse_spec(entry))
+    opened: list[Dhcp4Socket] = []
+    for name, address in specs:
+        try:
+            iface = ifaces.lookup(name)
+        except OSError:
+            log.warning("DHCP4_OPEN_SOCKET_FAIL interface %s does not exist; skipped", name)
+            continue
+        try:
+            if address is not None:
+                sock = _udp_socket(name, address, port, bind_device=False)
+            else:
+                sock = _udp_socket(name, 0, port, bind_device=True)
+        except OSError as exc:
+            log.error("DHCP4_OPEN_SOCKET_FAIL %s port %d: %s", name, port, exc)
+            continue
+        raw: RawSender | None = None
+        if config.socket_type == "raw" and name != "lo":
+            try:
+                raw = RawSender(name, iface.hwaddr)
+            except OSError as exc:
+                log.warning(
+                    "raw socket on %s unavailable (%s); replies to address-less clients are broadcast",
+                    name,
+                    exc,
+                )
+        opened.append(Dhcp4Socket(iface, sock, address or 0, raw))
+        log.info(
+            "DHCP4_SOCKET_OPENED %s%s port %d (%s)",
+            name,
+            f"/{ipaddress.IPv4Address(address)}" if address else "",
+            port,
+            config.socket_type,
+        )
+    return opened
+
+
+Receiver = Callable[[bytes, tuple[str, int], Dhcp4Socket], None]
