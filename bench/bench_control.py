@@ -3,7 +3,9 @@
 Run: `.venv/bin/python bench/bench_control.py [--seconds 1.5] [--reps 3]`.
 
 The server is a child process running hakea.control.http_server with a CommandRegistry whose
-lease4-update handler reads its arguments and answers (what the HA partner does, minus the store).
+lease4-update handler reads its arguments and answers (what the HA partner does, minus the store):
+"hakea" registers it as an async handler (a task per request), "hakea-sync" with register_sync
+(answered inside the read callback).
 The client is this process using hakea.control.http_client. Both run on uvloop, on loopback.
 
 Scenarios ("conns x depth": connections in the pool x requests in flight per connection):
@@ -67,18 +69,24 @@ FLOOR_SCENARIOS = [(1, 1), (8, 1), (64, 1)]  # the baseline has no pipelining th
 MAX_REQUESTS = 200_000
 
 
-def serve(port_file: str) -> None:
-    """Child process: the daemon side."""
+def serve(port_file: str, sync: bool) -> None:
+    """Child process: the daemon side, with an async handler or a register_sync one."""
 
     async def main() -> None:
         registry = CommandRegistry()
 
-        async def lease4_update(arguments: dict[str, Any] | None, request: CommandRequest) -> dict[str, Any]:
+        def update(arguments: dict[str, Any] | None, request: CommandRequest) -> dict[str, Any]:
             assert arguments is not None
             _ = (arguments["ip-address"], arguments["hw-address"], arguments["expire"])
             return {"result": 0, "text": "IPv4 lease updated."}
 
-        registry.register("lease4-update", lease4_update)
+        async def lease4_update(arguments: dict[str, Any] | None, request: CommandRequest) -> dict[str, Any]:
+            return update(arguments, request)
+
+        if sync:
+            registry.register_sync("lease4-update", update)
+        else:
+            registry.register("lease4-update", lease4_update)
         server = await start_http_listener(registry, "127.0.0.1", 0, idle_timeout=None)
         Path(port_file).write_text(str(server.port))
         await asyncio.Event().wait()
@@ -215,7 +223,7 @@ async def scenario(
 
 
 async def run(seconds: float, reps: int, servers: dict[str, tuple[int, int]]) -> None:
-    rows = [(stack, sc) for sc in SCENARIOS for stack in servers if stack == "hakea" or sc in FLOOR_SCENARIOS]
+    rows = [(stack, sc) for sc in SCENARIOS for stack in servers if stack != "floor" or sc in FLOOR_SCENARIOS]
     results: dict[tuple[str, tuple[int, int]], list[dict[str, float]]] = {row: [] for row in rows}
     for _ in range(reps):
         for stack, (conns, depth) in rows:  # interleaved repetitions
@@ -261,15 +269,16 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--no-floor", action="store_true", help="skip the minimal-stack baseline")
     parser.add_argument("--serve", metavar="PORT_FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-sync", metavar="PORT_FILE", help=argparse.SUPPRESS)
     parser.add_argument("--floor", metavar="PORT_FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        serve(args.serve)
+    if args.serve or args.serve_sync:
+        serve(args.serve or args.serve_sync, sync=bool(args.serve_sync))
         return
     if args.floor:
         serve_floor(args.floor)
         return
-    children = {"hakea": start_child("serve")}
+    children = {"hakea": start_child("serve"), "hakea-sync": start_child("serve-sync")}
     if not args.no_floor:
         children["floor"] = start_child("floor")
     try:

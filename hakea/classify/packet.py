@@ -204,7 +204,7 @@ def _options_length_v6(options: Mapping[int, Any]) -> int:
 def packet_length_v6(pkt: Any) -> int:
     """pkt.len for DHCPv6: the message as it would be sent, relay encapsulations included
     (4-byte header plus options; each Relay-forw adds 34 bytes, its options and the 4-byte
-    relay-message header). Not checked against Kea."""
+    relay-message header); matches kea-dhcp6 2.2.0 for a doubly relayed Solicit."""
     total = 4 + _options_length_v6(pkt.options)
     for relay in reversed(list(getattr(pkt, "relays", ()))):
         total = 34 + _options_length_v6(relay.options) + 4 + total

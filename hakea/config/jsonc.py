@@ -2,7 +2,7 @@
 
 Kea's configuration lexer adds to JSON: comments in three styles (`# ...`, `// ...`, `/* ... */`,
 only outside strings), `<?include "file"?>` (the file's text is spliced in, at most 10 deep), and
-extraneous commas before `}` / `]` (accepted with "Extraneous comma" warning since Kea 2.1). It
+extraneous commas before `}` / `]` (Kea 2.2 accepts them with an "Extraneous comma" warning). It
 refuses duplicate keys in one map ("duplicate X entries in Y map"), which plain JSON parsers
 silently collapse; so parsing uses the stdlib decoder with a pairs hook rather than msgspec (which
 cannot report duplicates). Comments are blanked to spaces of the same length (newlines kept), so a
@@ -25,7 +25,7 @@ MAX_INCLUDE_DEPTH = 10  # Kea: "Too many nested include."
 # One match covers everything up to the next possible comment or include: plain characters and
 # whole strings (so '#', '//' inside a string never start a comment). Matching runs instead of
 # single tokens keeps the Python loop to one turn per comment, not per string.
-_RUN = re.compile(r'(?:[^"/#<]+|"(?:[^"\\]|\\.)*")*', re.S)
+_RUN = re.compile(r'(?:[^"/#<]+|"[^"\\]*(?:\\.[^"\\]*)*")*', re.S)
 _BLOCK_END = re.compile(r"\*/")
 _INCLUDE = re.compile(r'<\?include\s*"([^"]*)"\s*\?>')
 _NOT_NEWLINE = re.compile(r"[^\n]")

@@ -7,6 +7,7 @@ from a table of key -> Kind, so the parsers after it read values without re-chec
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -69,14 +70,26 @@ def json_type(value: Any) -> str:
     return type(value).__name__
 
 
+# Exact Python types per JSON type (exact, so a bool is not taken for an integer).
+_PY_TYPES: dict[str, tuple[type, ...]] = {
+    "integer": (int,),
+    "real": (float, int),
+    "boolean": (bool,),
+    "string": (str,),
+    "map": (dict,),
+    "list": (list,),
+}
+
+
 def check_value(value: Any, kind: Kind, path: str) -> None:
-    got = json_type(value)
     want = kind.type
-    if want == "any" or got == want or (want == "real" and got == "integer"):
-        if got == "integer" and want == "integer" and not kind.lo <= value <= kind.hi:
+    if want == "any":
+        return
+    if type(value) in _PY_TYPES[want]:
+        if want == "integer" and not kind.lo <= value <= kind.hi:
             raise ConfigError(path, f"{value} is out of range {kind.lo}..{kind.hi}")
         return
-    raise ConfigError(path, f"expected {_ARTICLE[want]}, got {got}")
+    raise ConfigError(path, f"expected {_ARTICLE[want]}, got {json_type(value)}")
 
 
 def check_keys(obj: Mapping[str, Any], path: str, table: Mapping[str, Kind]) -> None:
@@ -85,8 +98,11 @@ def check_keys(obj: Mapping[str, Any], path: str, table: Mapping[str, Kind]) -> 
         kind = table.get(key)
         if kind is None:
             raise ConfigError(f"{path}/{key}", "unsupported parameter")
-        if kind is not ANY:
-            check_value(value, kind, f"{path}/{key}")
+        want = kind.type
+        if want != "any" and (
+            type(value) not in _PY_TYPES[want] or (want == "integer" and not kind.lo <= value <= kind.hi)
+        ):
+            check_value(value, kind, f"{path}/{key}")  # raises, naming the key
 
 
 def as_map(value: Any, path: str) -> dict[str, Any]:
@@ -125,20 +141,11 @@ def one_of(obj: Mapping[str, Any], key: str, path: str, allowed: tuple[str, ...]
 
 
 def parse_ipv4(text: str, path: str) -> int:
-    """Dotted quad -> int, as strict as inet_pton (four decimal parts, no leading zeros)."""
-    parts = text.split(".")
-    if len(parts) == 4:
-        value = 0
-        for part in parts:
-            if not (part.isascii() and part.isdigit()) or len(part) > 3 or (part[0] == "0" and len(part) > 1):
-                break
-            octet = int(part)
-            if octet > 255:
-                break
-            value = (value << 8) | octet
-        else:
-            return value
-    raise ConfigError(path, f"'{text}' is not a valid IPv4 address")
+    """Dotted quad -> int, as strict as Kea (inet_pton: four decimal parts, no leading zeros)."""
+    try:
+        return int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+    except (OSError, ValueError):
+        raise ConfigError(path, f"'{text}' is not a valid IPv4 address") from None
 
 
 def ipv4_text(value: int) -> str:

@@ -13,6 +13,7 @@ HA commands are idempotent (lease updates carry the full lease), so this is safe
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import ssl
 from collections import deque
@@ -57,10 +58,12 @@ class HttpResponse:
 
 
 class _Pending:
-    __slots__ = ("future", "received")
+    __slots__ = ("deadline", "future", "received", "timeout")
 
-    def __init__(self, future: asyncio.Future[HttpResponse]) -> None:
+    def __init__(self, future: asyncio.Future[HttpResponse], deadline: float, timeout: float) -> None:
         self.future = future
+        self.deadline = deadline  # loop time
+        self.timeout = timeout
         self.received = False  # some byte of this answer arrived
 
 
@@ -89,12 +92,34 @@ class _ClientConnection(asyncio.Protocol):
         self._fail_all(exc)
         self._peer.connection_closed(self)
 
-    def send(self, data: bytes, future: asyncio.Future[HttpResponse]) -> _Pending:
+    def send(
+        self, data: bytes, future: asyncio.Future[HttpResponse], deadline: float, timeout: float
+    ) -> None:
         assert self.transport is not None
-        pending = _Pending(future)
-        self.pending.append(pending)
+        self.pending.append(_Pending(future, deadline, timeout))
         self.transport.write(data)
-        return pending
+
+    def expire(self, now: float) -> float:
+        """Fail the requests whose deadline passed (and drop the connection: a late answer would be
+        taken for the next request's); return the earliest deadline still pending, or inf."""
+        earliest = math.inf
+        expired = False
+        url = self._peer.url
+        for pending in self.pending:
+            if pending.future.done():
+                continue
+            if pending.deadline <= now:
+                expired = True
+                pending.future.set_exception(
+                    RequestTimeout(
+                        f"no answer from {url} within {pending.timeout:g} s", url, reason="timeout"
+                    )
+                )
+            else:
+                earliest = min(earliest, pending.deadline)
+        if expired:
+            self.abort()
+        return earliest
 
     def abort(self) -> None:
         """Drop the connection (after a timeout its answers can no longer be matched)."""
@@ -169,14 +194,6 @@ class _ClientConnection(asyncio.Protocol):
                 self.transport.close()
         else:
             self._peer.slot_freed()
-
-
-def _expire(future: asyncio.Future[HttpResponse], conn: _ClientConnection, url: str, timeout: float) -> None:
-    if not future.done():
-        future.set_exception(
-            RequestTimeout(f"no answer from {url} within {timeout:g} s", url, reason="timeout")
-        )
-        conn.abort()  # a late answer would otherwise be taken for the next request's
 
 
 def _os_reason(exc: OSError) -> str:
@@ -311,6 +328,8 @@ class HttpCommandClient:
         self.max_response_size = max_response_size
         self.peer_options: dict[str, tuple[tuple[str, str] | None, ssl.SSLContext | None]] = {}
         self._peers: dict[str, _Peer] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = math.inf
 
     def configure_peer(
         self, url: str, *, auth: tuple[str, str] | None = None, ssl_context: ssl.SSLContext | None = None
@@ -333,27 +352,45 @@ class HttpCommandClient:
         data = peer.header + b"%d\r\n\r\n%s" % (len(body), body)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        if deadline < self._timer_at:
+            self._arm(loop, deadline)
         fresh = False
         while True:
-            # Fast path: an idle connection, no waiting, no timeout context (measured: it matters).
+            # Fast path: an idle connection, no waiting, no timer of its own (measured: each
+            # call_at + cancel costs ~3 us on uvloop, an asyncio.timeout block ~9 us).
             conn = None if fresh else peer.idle_connection()
             if conn is None:
                 conn = await self._acquire(peer, fresh, deadline, url, timeout)
             future: asyncio.Future[HttpResponse] = loop.create_future()
-            conn.send(data, future)
-            timer = loop.call_at(deadline, _expire, future, conn, url, timeout)
+            conn.send(data, future, deadline, timeout)
             try:
                 return await future
             except ConnectionClosed as exc:
-                if fresh or not exc.retryable:
+                if fresh or not exc.retryable or loop.time() >= deadline:
                     raise
                 fresh = True  # once, on a new connection
             except asyncio.CancelledError:
                 if not future.done() or future.cancelled():
                     conn.abort()  # the answer can no longer be delivered; start clean
                 raise
-            finally:
-                timer.cancel()
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        """One timer for the whole client, at the earliest pending deadline."""
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_at = when
+        self._timer = loop.call_at(when, self._expire_due)
+
+    def _expire_due(self) -> None:
+        self._timer, self._timer_at = None, math.inf
+        loop = asyncio.get_running_loop()
+        now = loop.time() + 0.001  # timers may fire a hair early
+        earliest = math.inf
+        for peer in list(self._peers.values()):
+            for conn in list(peer.connections):
+                earliest = min(earliest, conn.expire(now))
+        if earliest < math.inf:
+            self._arm(loop, earliest)
 
     async def _acquire(
         self, peer: _Peer, fresh: bool, deadline: float, url: str, timeout: float
@@ -381,6 +418,9 @@ class HttpCommandClient:
             raise InvalidResponse(f"{exc.text} (answer from {url})", url) from None
 
     async def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer, self._timer_at = None, math.inf
         for peer in self._peers.values():
             peer.close()
         self._peers.clear()

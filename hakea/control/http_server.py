@@ -64,8 +64,13 @@ class HttpRequestInfo:
     tls: bool
 
 
-RequestHandler = Callable[[bytes, HttpRequestInfo], Awaitable[Any]]
-"""Returns the answer to encode as JSON, or ready-made JSON bytes."""
+RequestHandler = Callable[[bytes, HttpRequestInfo], Any]
+"""Returns the answer (a list or map to encode as JSON, or JSON bytes) or an awaitable of it.
+
+Answering without an awaitable lets the listener reply inside the read callback, with no task per
+request; execution order is kept either way (a request waits while an earlier one is pending)."""
+
+_READY = (dict, list, bytes)
 
 
 class _DateCache:
@@ -124,6 +129,7 @@ class _Request:
     version: str
     close: bool
     response: bytes = b""
+    pending: Awaitable[Any] | None = None  # the handler already ran and returned this
 
 
 class _HttpConnection(asyncio.Protocol):
@@ -254,7 +260,11 @@ class _HttpConnection(asyncio.Protocol):
             chunks = self._chunks
             body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
             info = HttpRequestInfo(self._remote, self._user, self._tls)
-            self._enqueue(_Request(body, info, version, not keep_alive))
+            if self._worker is None:
+                # Nothing earlier is pending: run the handler now; answer now if it needs no await.
+                self._run_now(_Request(body, info, version, not keep_alive))
+            else:
+                self._enqueue(_Request(body, info, version, not keep_alive))
         self._reset()
         if not keep_alive:
             self._stop_reading()
@@ -315,16 +325,44 @@ class _HttpConnection(asyncio.Protocol):
         finally:
             self._worker = None
 
+    def _run_now(self, request: _Request) -> None:
+        assert request.info is not None
+        try:
+            result = self._server.handler(request.body, request.info)
+        except Exception:
+            log.exception("command handler failed for %s", request.info.remote_address)
+            result = None
+        if result is not None and not isinstance(result, _READY):
+            request.pending = result
+            self._enqueue(request)
+            return
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        transport.write(self._response(request, result))
+        if request.close:
+            transport.close()
+
+    def _response(self, request: _Request, result: Any) -> bytes:
+        """``result`` None means the handler failed (logged by the caller)."""
+        if result is None:
+            payload, status = _error_body(500), 500
+        else:
+            payload, status = (result if isinstance(result, bytes) else envelope.encode(result)), 200
+        return build_response(status, payload, version=request.version, close=request.close)
+
     async def _answer(self, request: _Request) -> bytes:
         assert request.info is not None
         try:
-            result = await self._server.handler(request.body, request.info)
-            payload = result if isinstance(result, bytes) else envelope.encode(result)
-            status = 200
+            result = request.pending
+            if result is None:
+                result = self._server.handler(request.body, request.info)
+            if not isinstance(result, _READY):
+                result = await result
         except Exception:
             log.exception("command handler failed for %s", request.info.remote_address)
-            payload, status = _error_body(500), 500
-        return build_response(status, payload, version=request.version, close=request.close)
+            result = None
+        return self._response(request, result)
 
     def close(self) -> None:
         if self._transport is not None and not self._transport.is_closing():
@@ -407,16 +445,22 @@ class HttpCommandServer:
 def registry_handler(registry: CommandRegistry, *, wrap_in_list: bool = True) -> RequestHandler:
     """Serve a registry over HTTP; Kea 2.2's daemon listener answers a list of one answer."""
 
-    async def handle(body: bytes, info: HttpRequestInfo) -> Any:
-        answer = await registry.dispatch(
+    def handle(body: bytes, info: HttpRequestInfo) -> Any:
+        answer = registry.dispatch_nowait(
             body,
             transport="https" if info.tls else "http",
             remote_address=info.remote_address,
             user=info.user,
         )
-        return [answer] if wrap_in_list else answer
+        if isinstance(answer, dict):
+            return [answer] if wrap_in_list else answer
+        return _in_list(answer) if wrap_in_list else answer
 
     return handle
+
+
+async def _in_list(answer: Awaitable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [await answer]
 
 
 async def start_http_listener(

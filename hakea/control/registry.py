@@ -1,4 +1,5 @@
-"""Command registry: name -> async handler, and the dispatch every transport shares.
+"""Command registry: name -> handler (async, or plain for handlers that never await), and the
+dispatch every transport shares.
 
 The daemon registers its commands (lease4-*, ha-*, dhcp-disable, ...) here; the HTTP listener, the
 UNIX control socket and the control agent all call :meth:`CommandRegistry.dispatch`. A handler never
@@ -171,9 +172,7 @@ class CommandRegistry:
 
     # Built-in commands (Kea has them in every daemon and in the agent).
 
-    def _list_commands(
-        self, arguments: dict[str, Any] | None, request: CommandRequest
-    ) -> dict[str, Any]:
+    def _list_commands(self, arguments: dict[str, Any] | None, request: CommandRequest) -> dict[str, Any]:
         # Kea answers the sorted list with no text.
         return envelope.success(arguments=self.commands())
 
@@ -181,9 +180,7 @@ class CommandRegistry:
         extended = f"{self.version}\n{self.product} (Python {sys.version.split()[0]})\nlinked with:\n"
         return envelope.success(self.version, {"extended": extended + _library_versions()})
 
-    def _build_report(
-        self, arguments: dict[str, Any] | None, request: CommandRequest
-    ) -> dict[str, Any]:
+    def _build_report(self, arguments: dict[str, Any] | None, request: CommandRequest) -> dict[str, Any]:
         report = (
             f"{self.product} build report\n"
             f"  Version:  {self.version}\n"

@@ -13,6 +13,7 @@ from hakea.config.dhcp4 import load_dhcp4
 from hakea.config.errors import ConfigError
 from hakea.control import envelope
 from hakea.control.registry import CommandError, CommandRequest
+from hakea.leases.store import LeaseStoreError
 
 if TYPE_CHECKING:
     from hakea.server.dhcp4_daemon import Dhcp4Daemon
@@ -51,9 +52,11 @@ async def _apply(daemon: Dhcp4Daemon, config: Any) -> dict[str, Any]:
     previous = daemon.config
     try:
         await daemon.apply(config)
-    except (ConfigError, OSError) as exc:
-        # The new configuration could not be put in place: go back to the one that ran.
-        await daemon.apply(previous)
+    except (ConfigError, OSError, LeaseStoreError) as exc:
+        # The new configuration could not be put in place: go back to the one that ran (when the
+        # failure came before the switch, the old one is still in place and serving).
+        if daemon.config is not previous:
+            await daemon.apply(previous)
         return envelope.error(f"Configuration rejected: {exc}")
     return envelope.success("Configuration successful.")
 

@@ -14,25 +14,25 @@ import os
 import signal
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from hakea import __version__
-from hakea.config.dhcp4 import load_dhcp4
+from hakea.config.dhcp4 import load_dhcp4_file
 from hakea.config.errors import ConfigError
-from hakea.config.jsonc import loads as jsonc_loads
 from hakea.config.model import Dhcp4Config
 from hakea.control.http_server import HttpCommandServer
 from hakea.control.registry import CommandRegistry
 from hakea.control.unix_server import UnixCommandServer
 from hakea.dhcp4.decision import Decision, LeaseChange, QueryMeta
 from hakea.dhcp4.engine import Engine
+from hakea.dhcp4.reclaim import reclaim_stats
 from hakea.dhcp4.wire import MalformedPacket, Packet4
 from hakea.leases.memfile4 import MemfileLeaseStore4
+from hakea.leases.store import LeaseStoreError
 from hakea.server import commands4, lease_cmds4
 from hakea.server.network_state import NetworkState
 from hakea.server.sockets4 import Dhcp4Socket, open_sockets
-from hakea.server.stats import PKT4_NAMES, Statistics
+from hakea.server.stats import PKT4_NAMES, Statistics, recount4
 
 log = logging.getLogger("hakea.dhcp4")
 
@@ -52,12 +52,9 @@ _BATCH = 64  # datagrams read per wake-up: amortises the event-loop cost under l
 
 
 def read_config(path: str) -> Dhcp4Config:
-    """Load a Kea configuration file; raises ConfigError naming the offending key."""
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise ConfigError("Dhcp4", f"cannot read configuration file {path}: {exc.strerror}") from exc
-    return load_dhcp4(jsonc_loads(text), base_dir=str(Path(path).resolve().parent))
+    """Load a Kea configuration file; raises ConfigError naming the offending key (or the file,
+    line and column of a syntax error). <?include?> paths are relative to the file's directory."""
+    return load_dhcp4_file(path)
 
 
 class Dhcp4Daemon:
@@ -88,21 +85,32 @@ class Dhcp4Daemon:
         await self.apply(config)
 
     async def apply(self, config: Dhcp4Config) -> None:
-        """Switch to `config`: the new lease store, engine, sockets, control channels and HA."""
-        old_config = self.config
-        store = self._open_store(config, reuse=self.store)
-        engine = Engine(config, store, server_port=self.port, client_port=self.client_port)
-        await self._close_io()
+        """Switch to `config`: the new lease store, engine, sockets, control channels and HA.
+
+        Until the new lease store and engine exist nothing running is touched, so a failure there
+        leaves the running configuration serving. The control socket is kept when its path is
+        unchanged: config-set / config-reload arrive on it and their answer must still go out.
+        """
+        old_store = self.store
+        store = self._open_store(config, reuse=old_store)
+        try:
+            engine = Engine(config, store, server_port=self.port, client_port=self.client_port)
+        except Exception:
+            if store is not old_store:
+                store.close()
+            raise
+        await self._close_io(keep_control=True)
         self.config, self.store, self.engine = config, store, engine
+        if old_store is not None and old_store is not store:
+            old_store.close()
         self.reloaded = time.time()
+        recount4(self.stats, config.subnets, store.all(), self.reloaded)
         self.sockets = open_sockets(config.interfaces, self.port)
         engine.set_local_addresses(s.server_address for s in self.sockets if s.server_address)
         loop = asyncio.get_running_loop()
         for s in self.sockets:
             loop.add_reader(s.sock.fileno(), self._on_readable, s)
-        if config.control_socket is not None and config.control_socket.socket_type == "unix":
-            self.unix_server = UnixCommandServer(self.registry)
-            await self.unix_server.start(config.control_socket.socket_name)
+        await self._apply_control_socket(config)
         lease_cmds4.register(self, enabled=config.lease_cmds_loaded)
         if config.ha_parameters is not None:
             from hakea.server.ha4 import HA4Adapter
@@ -116,9 +124,38 @@ class Dhcp4Daemon:
             store.count(),
             ", ".join(s.iface.name for s in self.sockets) or "none",
         )
-        del old_config
+
+    async def _apply_control_socket(self, config: Dhcp4Config) -> None:
+        cs = config.control_socket
+        wanted = cs.socket_name if cs is not None and cs.socket_type == "unix" else None
+        current = self.unix_server
+        if current is not None and current.path == wanted:
+            return
+        if wanted is not None:
+            server = UnixCommandServer(self.registry)
+            await server.start(wanted)
+            self.unix_server = server
+        else:
+            self.unix_server = None
+        if current is not None:
+            # The command that moved the socket may be running on the old one: close it once
+            # its connections are done (bounded by the control channel's own timeout).
+            self._spawn(self._retire_control_socket(current))
+
+    @staticmethod
+    async def _retire_control_socket(server: UnixCommandServer) -> None:
+        try:
+            async with asyncio.timeout(server.timeout):
+                while server.connections:
+                    await asyncio.sleep(0.01)
+        except TimeoutError:
+            pass
+        finally:
+            await server.close()
 
     def _open_store(self, config: Dhcp4Config, reuse: MemfileLeaseStore4 | None) -> MemfileLeaseStore4:
+        """The lease store `config` names: `reuse` when it is the same file, else a new one (the
+        caller closes `reuse` once the new configuration is in place)."""
         db = config.lease_database
         if db.type != "memfile":
             raise ConfigError("Dhcp4/lease-database/type", f"'{db.type}' backend is not available in hakea")
@@ -128,12 +165,9 @@ class Dhcp4Daemon:
             return reuse
         if db.persist:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        store = MemfileLeaseStore4(path, persist=db.persist, lfc_interval=db.lfc_interval)
-        if reuse is not None:
-            reuse.close()
-        return store
+        return MemfileLeaseStore4(path, persist=db.persist, lfc_interval=db.lfc_interval)
 
-    async def _close_io(self) -> None:
+    async def _close_io(self, *, keep_control: bool = False) -> None:
         loop = asyncio.get_running_loop()
         for t in self._timers:
             t.cancel()
@@ -145,7 +179,7 @@ class Dhcp4Daemon:
             loop.remove_reader(s.sock.fileno())
             s.close()
         self.sockets = []
-        if self.unix_server is not None:
+        if self.unix_server is not None and not keep_control:
             await self.unix_server.close()
             self.unix_server = None
 
@@ -178,31 +212,43 @@ class Dhcp4Daemon:
 
     def _reclaim_tick(self) -> None:
         assert self.engine is not None
-        changes = self.engine.reclaim_expired(time.time())
+        wait = self.config.expired_leases_processing.reclaim_timer_wait_time
+        # Rescheduled first: a failing pass (a lease file write error) must not end reclamation.
+        self._timers.append(asyncio.get_running_loop().call_later(wait, self._reclaim_tick))
+        try:
+            changes = self.engine.reclaim_expired(time.time())
+        except Exception as exc:
+            log.error("ALLOC_ENGINE_V4_LEASES_RECLAIMATION_FAILED %s", exc)
+            return
         if changes:
             log.debug("ALLOC_ENGINE_V4_LEASES_RECLAIMATION_COMPLETE %d lease(s)", len(changes))
+            now = time.time()
+            for name, delta in reclaim_stats(changes):
+                self.stats.add(name, delta, now)
             self._replicate_background(changes)
-        wait = self.config.expired_leases_processing.reclaim_timer_wait_time
-        self._timers.append(asyncio.get_running_loop().call_later(wait, self._reclaim_tick))
 
     def _flush_tick(self) -> None:
         assert self.engine is not None
-        changes = self.engine.flush_reclaimed(time.time())
-        if changes:
-            self._replicate_background(changes)
         wait = self.config.expired_leases_processing.flush_reclaimed_timer_wait_time
         self._timers.append(asyncio.get_running_loop().call_later(wait, self._flush_tick))
+        try:
+            changes = self.engine.flush_reclaimed(time.time())
+        except Exception as exc:
+            log.error("ALLOC_ENGINE_V4_RECLAIMED_LEASES_DELETE_FAILED %s", exc)
+            return
+        if changes:
+            self._replicate_background(changes)
 
     def _lfc_tick(self) -> None:
+        self._timers.append(
+            asyncio.get_running_loop().call_later(self.config.lease_database.lfc_interval, self._lfc_tick)
+        )
         if self.store is not None:
             try:
                 self.store.compact()
                 log.info("DHCPSRV_MEMFILE_LFC_EXECUTE lease file %s compacted", self.store.path)
-            except OSError as exc:
+            except (OSError, LeaseStoreError) as exc:
                 log.error("DHCPSRV_MEMFILE_LFC_FAIL %s", exc)
-        self._timers.append(
-            asyncio.get_running_loop().call_later(self.config.lease_database.lfc_interval, self._lfc_tick)
-        )
 
     def _replicate_background(self, changes: list[LeaseChange]) -> None:
         if self.ha is not None:
@@ -216,18 +262,19 @@ class Dhcp4Daemon:
     # ---- the packet path -----------------------------------------------------------------------
 
     def _on_readable(self, s: Dhcp4Socket) -> None:
-        recv = s.sock.recvfrom
+        recv = s.receive
         for _ in range(_BATCH):
             try:
-                data, addr = recv(4096)
+                data, addr, local = recv(4096)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:
                 log.debug("receive failed: %s", exc)
                 return
-            self.handle_datagram(data, addr, s)
+            self.handle_datagram(data, addr, s, local)
 
-    def handle_datagram(self, data: bytes, addr: tuple[str, int], s: Dhcp4Socket) -> None:
+    def handle_datagram(self, data: bytes, addr: tuple[str, int], s: Dhcp4Socket, local: int = 0) -> None:
+        """One datagram from `addr` on socket `s`, sent to the local address `local` (0: unknown)."""
         now = time.time()
         stats = self.stats
         stats.add("pkt4-received", 1, now)
@@ -250,13 +297,15 @@ class Dhcp4Daemon:
                 stats.add("pkt4-receive-drop", 1, now)
                 return
             ha_classes = verdict
+        to_broadcast = s.is_broadcast(local)
         meta = QueryMeta(
             interface=s.iface.name,
             interface_addresses=(s.iface.address,) if s.iface.address else (),
-            server_address=s.server_address,
+            # Kea's server identifier: the address a unicast query was sent to, else the socket's.
+            server_address=s.server_address if to_broadcast else local,
             source_address=int(ipaddress.IPv4Address(addr[0])),
             source_port=addr[1],
-            to_broadcast=not s.bound_address,
+            to_broadcast=to_broadcast,
             raw_socket=s.raw is not None,
         )
         assert self.engine is not None
@@ -289,9 +338,22 @@ class Dhcp4Daemon:
         if reply is None:
             return
         payload = reply.to_bytes()
-        if decision.raw_unicast and s.raw is not None:
+        raw = decision.raw_unicast and s.raw is not None
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "DHCP4_PACKET_SEND type %s xid=%#x to %s port %d%s",
+                reply.message_type,
+                reply.xid,
+                ipaddress.IPv4Address(decision.destination),
+                decision.port,
+                f" (raw, to {query.chaddr.hex(':')})" if raw else "",
+            )
+        if raw:
+            assert s.raw is not None
             try:
-                s.raw.send(payload, query.chaddr, s.server_address, decision.destination, decision.port)
+                s.raw.send(
+                    payload, query.chaddr, s.server_address, decision.destination, decision.port, self.port
+                )
             except OSError as exc:
                 log.debug("raw send failed: %s", exc)
                 return
@@ -332,10 +394,10 @@ async def _main(config_path: str, port: int | None, client_port: int | None) -> 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, daemon.request_shutdown)
-    loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(commands4.reload_from_file(daemon)))
+    loop.add_signal_handler(signal.SIGHUP, lambda: daemon._spawn(commands4.reload_from_file(daemon)))
     try:
         await daemon.start(config)
-    except (ConfigError, OSError) as exc:
+    except (ConfigError, OSError, LeaseStoreError) as exc:
         log.error("DHCP4_INIT_FAIL %s", exc)
         with contextlib.suppress(Exception):
             await daemon.stop()

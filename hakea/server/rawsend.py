@@ -42,12 +42,16 @@ class RawSender:
     def __init__(self, ifname: str, hwaddr: bytes) -> None:
         self.ifname = ifname
         self.hwaddr = hwaddr
-        self._sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(_ETH_P_IP))
-        self._sock.bind((ifname, _ETH_P_IP))
+        # Protocol 0: a send-only socket. Bound to ETH_P_IP it would also be handed a copy of every
+        # IP frame on the interface, which nobody reads.
+        self._sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        self._sock.bind((ifname, 0))
         self._sock.setblocking(False)
 
-    def send(self, payload: bytes, dst_mac: bytes, src_ip: int, dst_ip: int, dst_port: int = 68) -> None:
-        frame = build_frame(payload, self.hwaddr, dst_mac, src_ip, dst_ip, 67, dst_port)
+    def send(
+        self, payload: bytes, dst_mac: bytes, src_ip: int, dst_ip: int, dst_port: int = 68, src_port: int = 67
+    ) -> None:
+        frame = build_frame(payload, self.hwaddr, dst_mac, src_ip, dst_ip, src_port, dst_port)
         # A full queue drops the reply as a lost datagram would; the client retransmits.
         with contextlib.suppress(BlockingIOError):
             self._sock.send(frame)

@@ -11,6 +11,7 @@ import contextlib
 import ipaddress
 import logging
 import socket
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,18 +22,45 @@ from hakea.server.rawsend import RawSender
 log = logging.getLogger("hakea.dhcp4.sockets")
 
 _IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)
+_PKTINFO_SPACE = socket.CMSG_SPACE(12)  # struct in_pktinfo: ifindex, spec_dst, addr
+_BROADCAST = 0xFFFFFFFF
 
 
 @dataclass(slots=True)
 class Dhcp4Socket:
     iface: ifaces.Interface
     sock: socket.socket
-    bound_address: int  # 0 when bound to INADDR_ANY on the interface
+    bound_address: int  # 0 when bound to INADDR_ANY on the interface (IP_PKTINFO is on then)
     raw: RawSender | None
 
     @property
     def server_address(self) -> int:
         return self.bound_address or self.iface.address
+
+    def receive(self, bufsize: int) -> tuple[bytes, tuple[str, int], int]:
+        """(datagram, source, destination address). The destination is what Kea calls the
+        query's local address: it tells a broadcast from a unicast query (subnet selection by
+        ciaddr or source, RFC 2131 4.3.1) and is the server identifier of a unicast query. A socket
+        bound to one address only receives datagrams sent to that address."""
+        if self.bound_address:
+            data, addr = self.sock.recvfrom(bufsize)
+            return data, addr, self.bound_address
+        data, ancillary, _flags, addr = self.sock.recvmsg(bufsize, _PKTINFO_SPACE)
+        for level, kind, payload in ancillary:
+            if level == socket.IPPROTO_IP and kind == _IP_PKTINFO and len(payload) >= 12:
+                return data, addr, struct.unpack_from("!I", payload, 8)[0]
+        return data, addr, 0
+
+    def is_broadcast(self, destination: int) -> bool:
+        """Whether a query sent to `destination` was a broadcast on this socket's link (0: not
+        known, taken as a broadcast, which is what a client without an address sends)."""
+        if destination in (0, _BROADCAST):
+            return True
+        iface = self.iface
+        if iface.address and 0 < iface.prefix_len < 31:
+            host_mask = (1 << (32 - iface.prefix_len)) - 1
+            return destination == iface.address | host_mask
+        return False
 
     def send(self, payload: bytes, destination: int, port: int) -> None:
         try:
@@ -54,6 +82,8 @@ def _udp_socket(ifname: str, address: int, port: int, bind_device: bool) -> sock
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     if bind_device:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
+    if not address:
+        s.setsockopt(socket.IPPROTO_IP, _IP_PKTINFO, 1)
     s.bind((str(ipaddress.IPv4Address(address)), port))
     s.setblocking(False)
     return s

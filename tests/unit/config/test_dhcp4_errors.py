@@ -43,7 +43,11 @@ CASES: list[tuple[str, Any, str]] = [
     # -- unknown keys and JSON types
     ("unknown global key", {"foo": 1}, "Dhcp4/foo: unsupported parameter"),
     ("key of a later Kea", {"allocator": "random"}, "Dhcp4/allocator: unsupported parameter"),
-    ("string for integer", {"valid-lifetime": "100"}, "Dhcp4/valid-lifetime: expected an integer, got string"),
+    (
+        "string for integer",
+        {"valid-lifetime": "100"},
+        "Dhcp4/valid-lifetime: expected an integer, got string",
+    ),
     # Stricter: Kea 2.2 silently wraps out-of-range uint32 values; hakea refuses them.
     (
         "uint32 overflow",
@@ -122,7 +126,11 @@ CASES: list[tuple[str, Any, str]] = [
         sub(**{"calculate-tee-times": True, "t2-percent": 1.5}),
         "Dhcp4/subnet4[0]/t2-percent: 1.5 is invalid, it must be greater than 0.0 and less than 1.0",
     ),
-    ("next-server", sub(**{"next-server": "1.2.3"}), "Dhcp4/subnet4[0]/next-server: '1.2.3' is not a valid IPv4 address"),
+    (
+        "next-server",
+        sub(**{"next-server": "1.2.3"}),
+        "Dhcp4/subnet4[0]/next-server: '1.2.3' is not a valid IPv4 address",
+    ),
     (
         "server-hostname too long",
         sub(**{"server-hostname": "a" * 64}),
@@ -151,7 +159,11 @@ CASES: list[tuple[str, Any, str]] = [
         sub(relay={"ip-address": "10.0.0.1", "ip-addresses": ["10.0.0.2"]}),
         "Dhcp4/subnet4[0]/relay: specify either ip-address or ip-addresses, not both",
     ),
-    ("empty relay", sub(relay={}), "Dhcp4/subnet4[0]/relay: relay must contain either ip-address or ip-addresses"),
+    (
+        "empty relay",
+        sub(relay={}),
+        "Dhcp4/subnet4[0]/relay: relay must contain either ip-address or ip-addresses",
+    ),
     (
         "IPv6 relay address",
         sub(relay={"ip-addresses": ["10.0.0.1", "2001:db8::1"]}),
@@ -183,7 +195,13 @@ CASES: list[tuple[str, Any, str]] = [
     ),
     (
         "overlapping prefix pool listed first",
-        sub(pools=[{"pool": "192.0.2.0/28"}, {"pool": "192.0.2.200-192.0.2.210"}, {"pool": "192.0.2.15-192.0.2.16"}]),
+        sub(
+            pools=[
+                {"pool": "192.0.2.0/28"},
+                {"pool": "192.0.2.200-192.0.2.210"},
+                {"pool": "192.0.2.15-192.0.2.16"},
+            ]
+        ),
         "Dhcp4/subnet4[0]/pools[2]/pool: pool 192.0.2.15-192.0.2.16 overlaps with pools[0] "
         "(192.0.2.0-192.0.2.15) in subnet 192.0.2.0/24",
     ),
@@ -197,7 +215,11 @@ CASES: list[tuple[str, Any, str]] = [
         sub(pools=[{"pool": "anywhere"}]),
         "Dhcp4/subnet4[0]/pools[0]/pool: 'anywhere' is neither 'first - last' nor 'prefix/len'",
     ),
-    ("pool missing", sub(pools=[{"client-class": "x"}]), "Dhcp4/subnet4[0]/pools[0]/pool: missing mandatory parameter"),
+    (
+        "pool missing",
+        sub(pools=[{"client-class": "x"}]),
+        "Dhcp4/subnet4[0]/pools[0]/pool: missing mandatory parameter",
+    ),
     (
         "unknown pool key",
         sub(pools=[{"pool": "192.0.2.1-192.0.2.2", "foo": 1}]),
@@ -246,16 +268,25 @@ CASES: list[tuple[str, Any, str]] = [
         {"option-data": [{"name": "dhcp-lease-time"}]},
         "Dhcp4/option-data[0]/data: no option value specified for option dhcp-lease-time (51)",
     ),
-    ("never-send is Kea 2.3+", {"option-data": [{"name": "routers", "never-send": True}]},
-     "Dhcp4/option-data[0]/never-send: unsupported parameter"),
+    (
+        "never-send is Kea 2.3+",
+        {"option-data": [{"name": "routers", "never-send": True}]},
+        "Dhcp4/option-data[0]/never-send: unsupported parameter",
+    ),
     (
         "option-def overriding a standard option",
         {"option-def": [{"name": "foo", "code": 3, "type": "string"}]},
-        "Dhcp4/option-def[0]/code: unable to override definition of option '3' in standard option space 'dhcp4'",
+        "Dhcp4/option-def[0]/code: unable to override definition of option '3' in standard option space "
+        "'dhcp4'",
     ),
     (
         "option-def name reused",
-        {"option-def": [{"name": "foo", "code": 222, "type": "string"}, {"name": "foo", "code": 223, "type": "string"}]},
+        {
+            "option-def": [
+                {"name": "foo", "code": 222, "type": "string"},
+                {"name": "foo", "code": 223, "type": "string"},
+            ]
+        },
         "Dhcp4/option-def[1]/name: option definition with name 'foo' already exists in space 'dhcp4'",
     ),
     (
@@ -308,8 +339,11 @@ CASES: list[tuple[str, Any, str]] = [
         {"client-classes": [{"name": "a"}, {"name": "a"}]},
         "Dhcp4/client-classes[1]/name: client class 'a' has already been defined",
     ),
-    ("class without name", {"client-classes": [{"test": "member('ALL')"}]},
-     "Dhcp4/client-classes[0]/name: missing mandatory parameter"),
+    (
+        "class without name",
+        {"client-classes": [{"test": "member('ALL')"}]},
+        "Dhcp4/client-classes[0]/name: missing mandatory parameter",
+    ),
     (
         "built-in class with a test",
         {"client-classes": [{"name": "KNOWN", "test": "member('ALL')"}]},
@@ -319,8 +353,8 @@ CASES: list[tuple[str, Any, str]] = [
     (
         "reservation outside its subnet",
         res({"hw-address": MAC, "ip-address": "10.0.0.1"}),
-        "Dhcp4/subnet4[0]/reservations[0]/ip-address: specified reservation '10.0.0.1' is not within the IPv4 "
-        "subnet '192.0.2.0/24'",
+        "Dhcp4/subnet4[0]/reservations[0]/ip-address: specified reservation '10.0.0.1' is not within the "
+        "IPv4 subnet '192.0.2.0/24'",
     ),
     (
         "two identifiers",
@@ -335,19 +369,29 @@ CASES: list[tuple[str, Any, str]] = [
     ),
     (
         "same client twice",
-        res({"hw-address": MAC, "ip-address": "192.0.2.1"}, {"hw-address": MAC.upper(), "ip-address": "192.0.2.2"}),
+        res(
+            {"hw-address": MAC, "ip-address": "192.0.2.1"},
+            {"hw-address": MAC.upper(), "ip-address": "192.0.2.2"},
+        ),
         "Dhcp4/subnet4[0]/reservations[1]/hw-address: a reservation for hw-address aa:bb:cc:dd:ee:ff already "
         "exists in subnet 192.0.2.0/24",
     ),
     (
         "same address twice",
-        res({"hw-address": MAC, "ip-address": "192.0.2.1"}, {"client-id": "01:02", "ip-address": "192.0.2.1"}),
+        res(
+            {"hw-address": MAC, "ip-address": "192.0.2.1"}, {"client-id": "01:02", "ip-address": "192.0.2.1"}
+        ),
         "Dhcp4/subnet4[0]/reservations[1]/ip-address: address 192.0.2.1 is already reserved in subnet "
         "192.0.2.0/24 (ip-reservations-unique is true)",
     ),
     (
         "same global address twice",
-        {"reservations": [{"hw-address": MAC, "ip-address": "10.0.0.1"}, {"flex-id": "'x'", "ip-address": "10.0.0.1"}]},
+        {
+            "reservations": [
+                {"hw-address": MAC, "ip-address": "10.0.0.1"},
+                {"flex-id": "'x'", "ip-address": "10.0.0.1"},
+            ]
+        },
         "Dhcp4/reservations[1]/ip-address: address 10.0.0.1 is already reserved in the global reservations "
         "(ip-reservations-unique is true)",
     ),
@@ -378,7 +422,11 @@ CASES: list[tuple[str, Any, str]] = [
         "Dhcp4/subnet4[0]/reservations[0]/ip-addresses: unsupported parameter",
     ),
     # -- shared networks
-    ("shared network name", {"shared-networks": [{"subnet4": []}]}, "Dhcp4/shared-networks[0]/name: missing mandatory parameter"),
+    (
+        "shared network name",
+        {"shared-networks": [{"subnet4": []}]},
+        "Dhcp4/shared-networks[0]/name: missing mandatory parameter",
+    ),
     (
         "duplicate shared network",
         {"shared-networks": [{"name": "a"}, {"name": "a"}]},
@@ -414,8 +462,11 @@ CASES: list[tuple[str, Any, str]] = [
         {"interfaces-config": {"interfaces": ["eth0", "eth1/192.0.2.300"]}},
         "Dhcp4/interfaces-config/interfaces[1]: '192.0.2.300' is not a valid IPv4 address",
     ),
-    ("lease-database type missing", {"lease-database": {"persist": False}},
-     "Dhcp4/lease-database/type: missing mandatory parameter"),
+    (
+        "lease-database type missing",
+        {"lease-database": {"persist": False}},
+        "Dhcp4/lease-database/type: missing mandatory parameter",
+    ),
     (
         "Cassandra is gone in 2.2",
         {"lease-database": {"type": "cql"}},
@@ -485,8 +536,8 @@ CASES: list[tuple[str, Any, str]] = [
     (
         "host reservation identifier",
         {"host-reservation-identifiers": ["mac"]},
-        "Dhcp4/host-reservation-identifiers[0]: 'mac' is not one of: hw-address, duid, circuit-id, client-id, "
-        "flex-id",
+        "Dhcp4/host-reservation-identifiers[0]: 'mac' is not one of: hw-address, duid, circuit-id, "
+        "client-id, flex-id",
     ),
     (
         "logger output key",

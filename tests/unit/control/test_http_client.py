@@ -311,3 +311,25 @@ def test_bad_urls_and_options() -> None:
 
     with pytest.raises(ValueError, match="unsupported URL"):
         asyncio.run(go())
+
+
+async def test_short_timeout_after_a_long_one_still_fires_on_time() -> None:
+    stuck = asyncio.Event()
+
+    async def handler(body: bytes, info: HttpRequestInfo) -> Any:
+        await stuck.wait()
+        return [{"result": 0}]
+
+    server = await serve(handler)
+    async with HttpCommandClient(pool_size=2) as client:
+        long_one = asyncio.ensure_future(client.post_command(server.url, b"{}", timeout=30))
+        await asyncio.sleep(0)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pytest.raises(RequestTimeout):
+            await client.post_command(server.url, b"{}", timeout=0.05)
+        assert loop.time() - started < 1.0
+        assert not long_one.done()
+        stuck.set()
+        assert await long_one == [{"result": 0}]
+    await server.close()

@@ -371,3 +371,46 @@ async def test_client_disconnect_does_not_cancel_a_running_command(start: Any) -
 async def _until(condition: Callable[[], bool]) -> None:
     while not condition():
         await asyncio.sleep(0.001)
+
+
+async def test_sync_commands_keep_order_behind_a_pending_async_one(start: Any) -> None:
+    registry = CommandRegistry()
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def slow(arguments: dict[str, Any] | None, request: Any) -> dict[str, Any]:
+        await release.wait()
+        order.append("slow")
+        return {"result": 0, "text": "slow"}
+
+    def fast(arguments: dict[str, Any] | None, request: Any) -> dict[str, Any]:
+        order.append("fast")
+        return {"result": 0, "text": "fast"}
+
+    registry.register("slow", slow)
+    registry.register_sync("fast", fast)
+    server = await start(registry_handler(registry))
+    reader, writer = await connect(server)
+    writer.write(post('{"command": "fast"}'))
+    assert (await read_response(reader)).json() == [{"result": 0, "text": "fast"}]  # answered inline
+    writer.write(post('{"command": "slow"}') + post('{"command": "fast"}'))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert order == ["fast"]  # the second fast one waits behind the slow one
+    release.set()
+    assert [(await read_response(reader)).json()[0]["text"] for _ in range(2)] == ["slow", "fast"]
+    assert order == ["fast", "slow", "fast"]
+    writer.close()
+
+
+async def test_sync_handler_exception_gets_500(start: Any) -> None:
+    def handler(body: bytes, info: HttpRequestInfo) -> Any:
+        raise RuntimeError("boom")
+
+    server = await start(handler)
+    reader, writer = await connect(server)
+    writer.write(post("{}") + post("{}", headers="Connection: close\r\n"))
+    assert (await read_response(reader)).status == 500
+    assert (await read_response(reader)).status == 500
+    assert await read_eof(reader) == b""
+    writer.close()

@@ -151,3 +151,59 @@ def test_register_twice_is_a_bug_unless_replace() -> None:
     assert "x" in registry
     registry.unregister("x")
     assert "x" not in registry
+
+
+async def test_sync_handlers_answer_without_awaiting() -> None:
+    registry = CommandRegistry()
+    seen: list[CommandRequest] = []
+
+    def update(arguments: dict[str, Any] | None, request: CommandRequest) -> dict[str, Any]:
+        seen.append(request)
+        return {"result": 0, "text": "IPv4 lease updated."}
+
+    def broken(arguments: dict[str, Any] | None, request: CommandRequest) -> dict[str, Any]:
+        raise CommandError("bad lease", result=1)
+
+    registry.register_sync("lease4-update", update)
+    registry.register_sync("broken", broken)
+    answer = registry.dispatch_nowait(
+        b'{"command": "lease4-update"}', transport="http", remote_address="192.0.2.2"
+    )
+    assert answer == {"result": 0, "text": "IPv4 lease updated."}  # a map, not a coroutine
+    assert seen[0].remote_address == "192.0.2.2"
+    assert registry.dispatch_nowait({"command": "broken"}) == {"result": 1, "text": "bad lease"}
+    assert await registry.dispatch({"command": "lease4-update"}) == {
+        "result": 0,
+        "text": "IPv4 lease updated.",
+    }
+    assert "lease4-update" in registry.commands()
+
+
+async def test_dispatch_nowait_returns_a_coroutine_for_async_handlers() -> None:
+    registry = CommandRegistry()
+
+    async def handler(arguments: dict[str, Any] | None, request: CommandRequest) -> dict[str, Any]:
+        return {"result": 0}
+
+    registry.register("x", handler)
+    pending = registry.dispatch_nowait({"command": "x"})
+    assert not isinstance(pending, dict)
+    assert await pending == {"result": 0}
+    assert registry.dispatch_nowait({"command": "nope"}) == {
+        "result": 2,
+        "text": "'nope' command not supported.",
+    }
+
+
+def test_register_sync_refuses_coroutine_functions_and_taken_names() -> None:
+    registry = CommandRegistry()
+
+    async def handler(arguments: dict[str, Any] | None, request: CommandRequest) -> dict[str, Any]:
+        return {"result": 0}
+
+    with pytest.raises(TypeError):
+        registry.register_sync("x", handler)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        registry.register("version-get", handler)  # built-ins are sync handlers
+    registry.register("version-get", handler, replace=True)
+    assert registry.commands().count("version-get") == 1

@@ -1,0 +1,455 @@
+"""Mixed HA pairs in network namespaces: one Kea 2.2 configuration, run by kea-dhcp4 or hakea-dhcp4.
+
+The lab (tests.e2e.lab) has a client namespace "cl" (198.51.100.10, the relay address perfdhcp and
+the scripted clients use as giaddr) and server namespaces "s1"/"s2" (198.51.100.1/.2) on a bridge.
+Each server gets the very same kind of configuration file whichever program runs it (hakea reads
+Kea's files unchanged): HA over Kea's own dedicated HTTP listener on the peer URL, with
+multi-threading on, as shared/lab/bench4.py runs a working Kea pair.
+
+Kea runs with KEA_PIDFILE_DIR / KEA_LOCKFILE_DIR in the test's directory; every process is kept by
+PID and stopped by PID (tests.e2e.lab.Procs). Commands go either over the UNIX control socket (a
+file: reachable from the host namespace) or over HTTP from a thread that has entered a namespace
+(`Netns`), so no helper process is needed per request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tests.e2e.conftest import HAKEA_DHCP4, ctl, ctl_ready
+from tests.e2e.lab import Lab, Procs, wait_until
+
+HOOKS = "/usr/lib/x86_64-linux-gnu/kea/hooks"
+LEASE_CMDS = f"{HOOKS}/libdhcp_lease_cmds.so"
+HA_HOOK = f"{HOOKS}/libdhcp_ha.so"
+RELAY = "198.51.100.10"  # the client namespace's address: perfdhcp's giaddr
+PEER_PORT = 8001
+SUBNET = "10.1.0.0/16"
+SUBNET_ID = 1
+POOL_HS = "10.1.0.10 - 10.1.255.250"
+POOLS_LB = ("10.1.0.10 - 10.1.127.250", "10.1.128.10 - 10.1.255.250")
+VALID_LIFETIME = 4000
+
+T = TypeVar("T")
+
+# ------------------------------------------------------------------------------------ namespaces
+
+_CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _enter_netns(name: str) -> None:
+    fd = os.open(f"/var/run/netns/{name}", os.O_RDONLY)
+    try:
+        if _libc.setns(fd, _CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"setns({name}): {os.strerror(err)}")
+    finally:
+        os.close(fd)
+
+
+class Netns:
+    """Run callables in a thread that lives in network namespace `name` (setns(2) is per thread:
+    sockets it opens belong to that namespace)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix=f"netns-{name}",
+                                        initializer=_enter_netns, initargs=(name,))
+
+    def run(self, fn: Callable[..., T], *args: Any, timeout: float = 60.0) -> T:
+        return self._pool.submit(fn, *args).result(timeout)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def http_command(url: str, command: str, arguments: dict[str, Any] | None = None,
+                 timeout: float = 3.0) -> dict[str, Any]:
+    """One command over HTTP (a Kea or hakea HA listener); the single answer of the list."""
+    body: dict[str, Any] = {"command": command, "service": ["dhcp4"]}
+    if arguments is not None:
+        body["arguments"] = arguments
+    req = urllib.request.Request(url, data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        answer = json.loads(r.read())
+    assert isinstance(answer, list) and len(answer) == 1, answer  # Kea answers a list of one
+    assert isinstance(answer[0], dict)
+    return answer[0]
+
+
+# ------------------------------------------------------------------------------------ configs
+
+
+def dhcp4_config(name: str, mode: str | None, workdir: Path, *, primary_first: bool = True,
+                 heartbeat_delay: int = 1000, max_response_delay: int = 3000,
+                 sync_page_limit: int = 10) -> dict[str, Any]:
+    """The Kea 2.2 "Dhcp4" map for server NAME ("server1" or "server2") in MODE ("hot-standby",
+    "load-balancing" or None for a standalone server). server1 is the primary."""
+    pools: list[dict[str, Any]]
+    if mode == "load-balancing":
+        pools = [{"pool": POOLS_LB[0], "client-class": "HA_server1"},
+                 {"pool": POOLS_LB[1], "client-class": "HA_server2"}]
+    elif mode == "hot-standby":
+        pools = [{"pool": POOL_HS, "client-class": "HA_server1"}]
+    else:
+        pools = [{"pool": POOL_HS}]
+    d: dict[str, Any] = {
+        "interfaces-config": {"interfaces": ["eth0"], "dhcp-socket-type": "raw"},
+        "lease-database": {"type": "memfile", "persist": True, "lfc-interval": 0,
+                           "name": str(workdir / f"{name}-leases4.csv")},
+        "control-socket": {"socket-type": "unix", "socket-name": str(workdir / f"{name}.sock")},
+        "valid-lifetime": VALID_LIFETIME, "renew-timer": 1000, "rebind-timer": 2000,
+        "subnet4": [{"id": SUBNET_ID, "subnet": SUBNET, "relay": {"ip-addresses": [RELAY]},
+                     "pools": pools, "option-data": [{"name": "routers", "data": "10.1.0.1"}]}],
+        "hooks-libraries": [{"library": LEASE_CMDS}],
+        "loggers": [{"name": "kea-dhcp4", "severity": "DEBUG", "debuglevel": 40,
+                     "output_options": [{"output": "stdout"}]}],
+    }
+    if mode is None:
+        return d
+    second = "standby" if mode == "hot-standby" else "secondary"
+    d["multi-threading"] = {"enable-multi-threading": True, "thread-pool-size": 2,
+                            "packet-queue-size": 64}
+    d["hooks-libraries"].append({"library": HA_HOOK, "parameters": {"high-availability": [{
+        "this-server-name": name, "mode": mode,
+        "heartbeat-delay": heartbeat_delay, "max-response-delay": max_response_delay,
+        "max-ack-delay": 1000, "max-unacked-clients": 0, "sync-page-limit": sync_page_limit,
+        "multi-threading": {"enable-multi-threading": True, "http-dedicated-listener": True,
+                            "http-listener-threads": 2, "http-client-threads": 2},
+        "peers": [
+            {"name": "server1", "url": f"http://198.51.100.1:{PEER_PORT}/", "role": "primary"},
+            {"name": "server2", "url": f"http://198.51.100.2:{PEER_PORT}/", "role": second},
+        ]}]}})
+    return d
+
+
+# ------------------------------------------------------------------------------------ servers
+
+
+@dataclass(eq=False)
+class Server:
+    """One DHCPv4 server of the lab: server1 in namespace s1 (198.51.100.1), server2 in s2."""
+
+    name: str  # "server1" / "server2"
+    flavor: str  # "kea" / "hakea"
+    lab: Lab
+    procs: Procs
+    workdir: Path
+    mode: str | None
+    proc: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+    _ns: Netns | None = field(default=None, repr=False)
+
+    @property
+    def index(self) -> int:
+        return int(self.name[-1])
+
+    @property
+    def address(self) -> str:
+        return f"198.51.100.{self.index}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}:{PEER_PORT}/"
+
+    @property
+    def sock(self) -> Path:
+        return self.workdir / f"{self.name}.sock"
+
+    @property
+    def lease_file(self) -> Path:
+        return self.workdir / f"{self.name}-leases4.csv"
+
+    @property
+    def config_file(self) -> Path:
+        return self.workdir / f"{self.name}.json"
+
+    @property
+    def log_name(self) -> str:
+        return f"{self.name}-{self.flavor}"
+
+    @property
+    def ns(self) -> Netns:
+        """A thread in this server's namespace (its HA listener is reachable from there)."""
+        if self._ns is None:
+            self._ns = Netns(self.lab.ns(f"s{self.index}"))
+        return self._ns
+
+    def log(self) -> str:
+        return self.procs.log(self.log_name)
+
+    def write_config(self, **kw: Any) -> None:
+        self.config_file.write_text(json.dumps({"Dhcp4": dhcp4_config(self.name, self.mode, self.workdir,
+                                                                      **kw)}, indent=1))
+
+    def start(self, *, empty: bool = False, timeout: float = 15.0) -> None:
+        """Start the server (the configuration must be written); `empty` removes its lease files."""
+        assert self.proc is None or self.proc.poll() is not None, f"{self.name} is running"
+        if empty:
+            for f in self.workdir.glob(f"{self.name}-leases4.csv*"):
+                f.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            self.sock.unlink()
+        self.starts += 1
+        with open(self.workdir / f"{self.log_name}.log", "a") as f:
+            f.write(f"\n===== start #{self.starts} at {time.strftime('%H:%M:%S')} =====\n")
+        if self.flavor == "kea":
+            lock = self.workdir / f"lock-{self.name}"
+            lock.mkdir(exist_ok=True)
+            env = {"KEA_PIDFILE_DIR": str(self.workdir), "KEA_LOCKFILE_DIR": str(lock)}
+            argv = ["kea-dhcp4", "-c", str(self.config_file)]
+        else:
+            env = {}
+            argv = [HAKEA_DHCP4, "-c", str(self.config_file), "-d"]
+        self.proc = self.procs.start(self.log_name, self.lab.exec_argv(f"s{self.index}", argv), env)
+
+        def ready() -> bool:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{self.name} ({self.flavor}) exited with {self.proc.returncode}:\n"
+                                     f"{self.log()[-4000:]}")
+            return ctl_ready(self.sock)
+
+        wait_until(ready, timeout, interval=0.1, what=f"{self.name} ({self.flavor}) control socket")
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.proc is not None:
+            self.procs.kill(self.proc, sig)
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def close(self) -> None:
+        self.kill(signal.SIGTERM)
+        if self._ns is not None:
+            self._ns.close()
+
+    # ---- commands ------------------------------------------------------------------------------
+
+    def ctl(self, command: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A command over the UNIX control socket."""
+        answer = ctl(self.sock, command, arguments)
+        assert isinstance(answer, dict)
+        return answer
+
+    def http(self, command: str, arguments: dict[str, Any] | None = None,
+             timeout: float = 3.0) -> dict[str, Any]:
+        """A command over this server's HA listener (its peer URL), sent from its namespace."""
+        return self.ns.run(http_command, self.url, command, arguments, timeout, timeout=timeout + 5)
+
+    def ha_state(self) -> str | None:
+        try:
+            answer = self.http("ha-heartbeat", timeout=1.0)
+        except (OSError, urllib.error.URLError, AssertionError):
+            return None
+        args = answer.get("arguments")
+        return args.get("state") if isinstance(args, dict) else None
+
+    def heartbeat(self) -> dict[str, Any]:
+        answer = self.http("ha-heartbeat")
+        assert answer["result"] == 0, answer
+        args = answer["arguments"]
+        assert isinstance(args, dict)
+        return args
+
+    def leases(self, over_http: bool = False) -> list[dict[str, Any]]:
+        """lease4-get-all, over the control socket or the HA listener."""
+        answer = self.http("lease4-get-all") if over_http else self.ctl("lease4-get-all")
+        assert answer["result"] in (0, 3), answer
+        leases = (answer.get("arguments") or {}).get("leases", [])
+        assert isinstance(leases, list)
+        return leases
+
+
+def wait_states(want: dict[Server, str], timeout: float) -> float:
+    """Wait until each server reports its wanted HA state; returns the seconds it took."""
+    t0 = time.monotonic()
+    seen: dict[str, str | None] = {}
+
+    def check() -> bool:
+        for server, state in want.items():
+            seen[server.name] = server.ha_state()
+        return all(seen[s.name] == state for s, state in want.items())
+
+    try:
+        wait_until(check, timeout, interval=0.2, what=f"states {[(s.name, st) for s, st in want.items()]}")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; seen {seen}") from None
+    return time.monotonic() - t0
+
+
+# ------------------------------------------------------------------------------------ leases
+
+
+def lease_key(lease: dict[str, Any]) -> tuple[Any, ...]:
+    """What two HA partners must agree on for a lease."""
+    return (lease["ip-address"], lease["hw-address"], lease.get("client-id", ""), lease["subnet-id"],
+            lease["valid-lft"], lease["cltt"], lease["state"], lease.get("hostname", ""),
+            lease["fqdn-fwd"], lease["fqdn-rev"])
+
+
+def lease_set(leases: Iterable[dict[str, Any]]) -> set[tuple[Any, ...]]:
+    return {lease_key(le) for le in leases}
+
+
+# ------------------------------------------------------------------------------------ clients
+
+
+def perfdhcp(lab: Lab, *, count: int, server: str | None, batch: int = 1, rate: int = 200,
+             timeout: float = 60.0, extra: Iterable[str] = ()) -> str:
+    """perfdhcp from the client namespace: `count` DORA exchanges as a relay (giaddr RELAY); to
+    `server`, or broadcast on eth0 when None. Returns its output. perfdhcp numbers its clients from
+    the base MAC whatever the seed, so each `batch` gets its own base (02:00:00:<batch>:00:00):
+    batches never share a client."""
+    argv = ["perfdhcp", "-4", "-r", str(rate), "-n", str(count), "-R", "65536",
+            "-b", f"mac=02:00:00:{batch:02x}:00:00", "-W", "1000000", "-l", "eth0", *extra]
+    if server is not None:
+        argv.append(server)
+    r = subprocess.run(lab.exec_argv("cl", argv), capture_output=True, text=True, timeout=timeout)
+    return r.stdout + r.stderr
+
+
+def _relay_discover(servers: list[str], macs: list[bytes], wait: float) -> dict[str, list[str]]:
+    """In the client namespace: each DISCOVER (giaddr RELAY) to every server; which answered."""
+    from tests.e2e import dhcp_client as dc
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((RELAY, 67))
+    try:
+        xids: dict[int, str] = {}
+        for mac in macs:
+            data = dc.build(dc.DISCOVER, mac, giaddr=RELAY, hops=1)
+            xid = int.from_bytes(data[4:8], "big")
+            xids[xid] = dc.mac_str(mac)
+            for server in servers:
+                sock.sendto(data, (server, 67))
+            time.sleep(0.002)
+        answered: dict[str, list[str]] = {m: [] for m in xids.values()}
+        deadline = time.monotonic() + wait
+        while (left := deadline - time.monotonic()) > 0:
+            sock.settimeout(left)
+            try:
+                data, _ = sock.recvfrom(4096)
+            except TimeoutError:
+                break
+            try:
+                reply = dc.parse(data)
+            except ValueError:
+                continue
+            mac = xids.get(reply.xid)
+            if mac is not None and reply.message_type == dc.OFFER and reply.server_id:
+                answered[mac].append(reply.server_id)
+        return answered
+    finally:
+        sock.close()
+
+
+def discover_everywhere(lab: Lab, servers: list[str], macs: list[bytes], wait: float = 3.0
+                        ) -> dict[str, list[str]]:
+    ns = Netns(lab.ns("cl"))
+    try:
+        return ns.run(_relay_discover, servers, macs, wait)
+    finally:
+        ns.close()
+
+
+def which(program: str) -> bool:
+    return shutil.which(program) is not None
+
+
+# ------------------------------------------------------------------------------------ wire capture
+
+_COMMAND_RE = re.compile(rb'"command"\s*:\s*"([a-z0-9-]+)"')
+_ETH_P_ALL = 0x0003
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One HTTP request seen on the wire: who sent which command (and its JSON, when parseable)."""
+
+    src: str
+    dst: str
+    command: str
+    body: dict[str, Any] | None
+
+
+class Sniffer:
+    """Records the HA commands (HTTP POST bodies to PEER_PORT) crossing eth0 of a namespace: an
+    AF_PACKET socket read by a thread that entered the namespace. Requests are small enough to fit
+    one TCP segment (answers, e.g. lease pages, are not parsed)."""
+
+    def __init__(self, lab: Lab, short: str) -> None:
+        self.seen: list[Seen] = []
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(lab.ns(short),), daemon=True)
+
+    def __enter__(self) -> Sniffer:
+        self._thread.start()
+        assert self._ready.wait(5), "sniffer did not start"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        time.sleep(0.2)  # let the last frames in
+        self._stop.set()
+        self._thread.join(5)
+
+    def commands(self, src: str | None = None) -> list[str]:
+        return [s.command for s in self.seen if src is None or s.src == src]
+
+    def _run(self, ns: str) -> None:
+        _enter_netns(ns)
+        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(_ETH_P_ALL))
+        sock.bind(("eth0", 0))
+        sock.settimeout(0.1)
+        self._ready.set()
+        with sock:
+            while not self._stop.is_set():
+                try:
+                    frame, meta = sock.recvfrom(65535)
+                except TimeoutError:
+                    continue
+                self._take(frame)
+
+    def _take(self, frame: bytes) -> None:
+        if len(frame) < 34 or frame[12:14] != b"\x08\x00" or frame[23] != 6:  # IPv4, TCP
+            return
+        ihl = (frame[14] & 0x0F) * 4
+        tcp = 14 + ihl
+        dport = int.from_bytes(frame[tcp + 2 : tcp + 4], "big")
+        if dport != PEER_PORT:
+            return
+        payload = frame[tcp + (frame[tcp + 12] >> 4) * 4 :]
+        m = _COMMAND_RE.search(payload)
+        if m is None:
+            return
+        src = socket.inet_ntoa(frame[26:30])
+        dst = socket.inet_ntoa(frame[30:34])
+        body: dict[str, Any] | None = None
+        start = payload.find(b"\r\n\r\n")
+        if start >= 0:
+            with contextlib.suppress(ValueError):
+                parsed = json.loads(payload[start + 4 :])
+                body = parsed if isinstance(parsed, dict) else None
+        self.seen.append(Seen(src, dst, m.group(1).decode(), body))
