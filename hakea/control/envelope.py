@@ -124,7 +124,7 @@ def parse_command(raw: bytes | str | Mapping[str, Any]) -> Command:
         if not isinstance(name, str):
             raise CommandParseError("invalid command: 'command' must be a string")
     arguments = obj.get("arguments")
-    if arguments is not None and type(arguments) is not dict and not isinstance(arguments, dict):
+    if arguments is not None and not isinstance(arguments, dict):
         raise CommandParseError("invalid command: 'arguments' must be a map")
     service = obj.get("service")
     if service is not None:

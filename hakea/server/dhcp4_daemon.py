@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import os
 import signal
+import socket
 import sys
 import time
 from typing import Any
@@ -23,7 +24,7 @@ from hakea.config.model import Dhcp4Config
 from hakea.control.http_server import HttpCommandServer
 from hakea.control.registry import CommandRegistry
 from hakea.control.unix_server import UnixCommandServer
-from hakea.dhcp4.decision import Decision, LeaseChange, QueryMeta
+from hakea.dhcp4.decision import Decision, QueryMeta
 from hakea.dhcp4.engine import Engine
 from hakea.dhcp4.reclaim import reclaim_stats
 from hakea.dhcp4.wire import MalformedPacket, Packet4
@@ -49,6 +50,7 @@ _RECEIVED_NAMES = {
 }
 _SENT_NAMES = {2: "pkt4-offer-sent", 5: "pkt4-ack-sent", 6: "pkt4-nak-sent"}
 _BATCH = 64  # datagrams read per wake-up: amortises the event-loop cost under load
+_META_CACHE_MAX = 4096  # QueryMeta per (socket, source, local address); see _query_meta
 
 
 def read_config(path: str) -> Dhcp4Config:
@@ -71,6 +73,7 @@ class Dhcp4Daemon:
         self.store: MemfileLeaseStore4 | None = None
         self.engine: Engine | None = None
         self.sockets: list[Dhcp4Socket] = []
+        self._metas: dict[tuple[int, tuple[str, int], int], QueryMeta] = {}
         self.unix_server: UnixCommandServer | None = None
         self.http_servers: list[HttpCommandServer] = []
         self.ha: Any = None  # hakea.server.ha4.HA4Adapter when libdhcp_ha.so is loaded
@@ -179,6 +182,7 @@ class Dhcp4Daemon:
             loop.remove_reader(s.sock.fileno())
             s.close()
         self.sockets = []
+        self._metas.clear()  # keyed by id(socket): a new socket may reuse an old one's id
         if self.unix_server is not None and not keep_control:
             await self.unix_server.close()
             self.unix_server = None
@@ -225,7 +229,8 @@ class Dhcp4Daemon:
             now = time.time()
             for name, delta in reclaim_stats(changes):
                 self.stats.add(name, delta, now)
-            self._replicate_background(changes)
+        # Nothing is sent to the HA partner: Kea 2.2's HA replicates client transactions only,
+        # and each peer reclaims its own copy of an expired lease.
 
     def _flush_tick(self) -> None:
         assert self.engine is not None
@@ -237,7 +242,7 @@ class Dhcp4Daemon:
             log.error("ALLOC_ENGINE_V4_RECLAIMED_LEASES_DELETE_FAILED %s", exc)
             return
         if changes:
-            self._replicate_background(changes)
+            log.debug("DHCPSRV_MEMFILE_DELETE_EXPIRED_RECLAIMED4 %d lease(s)", len(changes))
 
     def _lfc_tick(self) -> None:
         self._timers.append(
@@ -249,10 +254,6 @@ class Dhcp4Daemon:
                 log.info("DHCPSRV_MEMFILE_LFC_EXECUTE lease file %s compacted", self.store.path)
             except (OSError, LeaseStoreError) as exc:
                 log.error("DHCPSRV_MEMFILE_LFC_FAIL %s", exc)
-
-    def _replicate_background(self, changes: list[LeaseChange]) -> None:
-        if self.ha is not None:
-            self.ha.commit(changes, None, time.time())
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -277,7 +278,9 @@ class Dhcp4Daemon:
         """One datagram from `addr` on socket `s`, sent to the local address `local` (0: unknown)."""
         now = time.time()
         stats = self.stats
-        stats.add("pkt4-received", 1, now)
+        values, stamps = stats.counters()  # inline increments: this runs for every datagram
+        values["pkt4-received"] = values.get("pkt4-received", 0) + 1
+        stamps["pkt4-received"] = now
         try:
             query = Packet4.parse(data)
         except MalformedPacket as exc:
@@ -286,7 +289,9 @@ class Dhcp4Daemon:
             log.debug("DHCP4_PACKET_DROP_0001 malformed packet from %s: %s", addr[0], exc)
             return
         mt = query.message_type
-        stats.add(_RECEIVED_NAMES.get(mt or 0, "pkt4-unknown-received"), 1, now)
+        name = _RECEIVED_NAMES.get(mt or 0, "pkt4-unknown-received")
+        values[name] = values.get(name, 0) + 1
+        stamps[name] = now
         if query.op != 1 or not self.network_state.enabled(now):
             stats.add("pkt4-receive-drop", 1, now)
             return
@@ -297,24 +302,18 @@ class Dhcp4Daemon:
                 stats.add("pkt4-receive-drop", 1, now)
                 return
             ha_classes = verdict
-        to_broadcast = s.is_broadcast(local)
-        meta = QueryMeta(
-            interface=s.iface.name,
-            interface_addresses=(s.iface.address,) if s.iface.address else (),
-            # Kea's server identifier: the address a unicast query was sent to, else the socket's.
-            server_address=s.server_address if to_broadcast else local,
-            source_address=int(ipaddress.IPv4Address(addr[0])),
-            source_port=addr[1],
-            to_broadcast=to_broadcast,
-            raw_socket=s.raw is not None,
-        )
+        meta = self._metas.get((id(s), addr, local))
+        if meta is None:
+            meta = self._query_meta(addr, s, local)
         assert self.engine is not None
         decision = self.engine.process(query, now, meta, ha_classes)
         for name, delta in decision.stats:
-            stats.add(name, delta, now)
+            values[name] = values.get(name, 0) + delta
+            stamps[name] = now
         if decision.drop_reason is not None:
             stats.add("pkt4-receive-drop", 1, now)
-            log.debug("DHCP4_PACKET_DROP %s xid=%#x: %s", addr[0], query.xid, decision.drop_reason)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("DHCP4_PACKET_DROP %s xid=%#x: %s", addr[0], query.xid, decision.drop_reason)
             return
         if self.ha is not None and decision.lease_changes:
             # The client is answered only once the partner has the lease (Kea parks the packet).
@@ -323,6 +322,27 @@ class Dhcp4Daemon:
                 self._spawn(self._answer_when_acked(parked, query, decision, s))
                 return
         self._send(query, decision, s, now)
+
+    def _query_meta(self, addr: tuple[str, int], s: Dhcp4Socket, local: int) -> QueryMeta:
+        """The QueryMeta of a datagram from `addr` to `local` on `s`, remembered: relayed traffic
+        comes from a handful of relays and every client in INIT from 0.0.0.0, so building it (and
+        parsing the source address) is rare. The cache is emptied when the sockets change."""
+        to_broadcast = s.is_broadcast(local)
+        meta = QueryMeta(
+            interface=s.iface.name,
+            interface_addresses=(s.iface.address,) if s.iface.address else (),
+            # Kea's server identifier: the address a unicast query was sent to, else the socket's.
+            server_address=s.server_address if to_broadcast else local,
+            source_address=int.from_bytes(socket.inet_aton(addr[0]), "big"),
+            source_port=addr[1],
+            to_broadcast=to_broadcast,
+            raw_socket=s.raw is not None,
+        )
+        metas = self._metas
+        if len(metas) >= _META_CACHE_MAX:
+            metas.clear()
+        metas[(id(s), addr, local)] = meta
+        return meta
 
     async def _answer_when_acked(
         self, parked: asyncio.Future[bool], query: Packet4, decision: Decision, s: Dhcp4Socket
@@ -359,10 +379,13 @@ class Dhcp4Daemon:
                 return
         else:
             s.send(payload, decision.destination, decision.port)
-        self.stats.add("pkt4-sent", 1, now)
+        values, stamps = self.stats.counters()
+        values["pkt4-sent"] = values.get("pkt4-sent", 0) + 1
+        stamps["pkt4-sent"] = now
         name = _SENT_NAMES.get(reply.message_type or 0)
         if name:
-            self.stats.add(name, 1, now)
+            values[name] = values.get(name, 0) + 1
+            stamps[name] = now
 
 
 def check_config_file(path: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,7 @@ from hakea.ha.actions import (
 )
 from hakea.ha.config import HAConfig, parse_ha_config
 from hakea.ha.core import HA_COMMANDS, HACore
-from hakea.ha.query_filter import QueryInfo
+from hakea.ha.query_filter import QueryInfo, query_info_v4
 from hakea.ha.sync import merge_leases4
 
 if TYPE_CHECKING:
@@ -45,6 +46,22 @@ if TYPE_CHECKING:
 log = logging.getLogger("hakea.ha")
 _LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING, "error": logging.ERROR}
 _NOT_FILTERED: tuple[str, ...] = ()
+TEST_CLOCK_OFFSET_ENV = "HAKEA_TEST_CLOCK_OFFSET"
+
+
+def _test_clock_offset() -> float:
+    """FOR TESTS ONLY: seconds added to the clock the HA core sees (and so to the heartbeat's
+    date-time), read once from HAKEA_TEST_CLOCK_OFFSET. It lets the end-to-end tests make two
+    servers on one host disagree about the time (clock-skew warning / termination) without faketime.
+    DHCP lease times and the daemon's own clock are not affected. Unset or empty: 0."""
+    text = os.environ.get(TEST_CLOCK_OFFSET_ENV, "").strip()
+    if not text:
+        return 0.0
+    try:
+        return float(text)
+    except ValueError:
+        log.error("%s=%r is not a number of seconds; ignored", TEST_CLOCK_OFFSET_ENV, text)
+        return 0.0
 
 
 def ha_config_of(config: Dhcp4Config) -> HAConfig:
@@ -59,7 +76,11 @@ class HA4Adapter:
     def __init__(self, daemon: Dhcp4Daemon, config: Dhcp4Config) -> None:
         self.daemon = daemon
         self.config = ha_config_of(config)
-        self.core = HACore(self.config, time.time())
+        self._clock_offset = _test_clock_offset()  # 0 outside tests
+        if self._clock_offset:
+            log.warning("HA clock offset of %+g s in effect (%s, a test-only setting)",
+                        self._clock_offset, TEST_CLOCK_OFFSET_ENV)
+        self.core = HACore(self.config, self._now())
         self.client = HttpCommandClient(pool_size=4)
         for peer in self.config.other_peers:
             auth = None
@@ -83,7 +104,7 @@ class HA4Adapter:
         await self._listen()
         for name in HA_COMMANDS:
             self.daemon.registry.register(name, self._command_handler(name), replace=True)
-        self._execute(self.core.start(time.time()))
+        self._execute(self.core.start(self._now()))
 
     async def _listen(self) -> None:
         """Serve this server's peer URL (as Kea 2.2's dedicated HA listener does). A listener
@@ -106,6 +127,10 @@ class HA4Adapter:
         self.daemon.http_servers.append(server)
         log.info("HA_LOCAL_LISTENER_STARTED serving %s", me.url)
 
+    def _now(self) -> float:
+        """The HA core's clock: wall-clock time plus the test-only offset (0 in production)."""
+        return time.time() + self._clock_offset
+
     async def stop(self) -> None:
         self._stopped = True
         if self._timer is not None:
@@ -126,7 +151,7 @@ class HA4Adapter:
     def filter(self, query: Packet4, now: float) -> tuple[str, ...] | None:
         """The HA classes for this query, or None when another server answers it."""
         info = QueryInfo.v4(query.message_type or 0, query.chaddr, query.client_id, query.secs)
-        decision = self.core.on_query(info, now)
+        decision = self.core.on_query(info, now + self._clock_offset)
         if decision.actions:
             self._execute(decision.actions)
         if not decision.in_scope:
@@ -143,11 +168,13 @@ class HA4Adapter:
         if not updated and not deleted:
             return None
         if query is not None:
-            info = QueryInfo.v4(query.message_type or 0, query.chaddr, query.client_id, query.secs)
+            # With the query's label ("[hwaddr=...], cid=[...], tid=0x...") for the update logs;
+            # once per transaction, not per packet.
+            info = query_info_v4(query)
         else:
             lease = (updated or deleted)[0]
             info = QueryInfo.v4(0, lease.hwaddr, lease.client_id)
-        plan = self.core.on_leases_committed(updated, deleted, info, now)
+        plan = self.core.on_leases_committed(updated, deleted, info, now + self._clock_offset)
         self._execute(plan.actions)
         if not plan.park:
             return None
@@ -159,7 +186,7 @@ class HA4Adapter:
         return self.core.should_reclaim(lease)
 
     def status(self, now: float) -> list[dict[str, Any]]:
-        return [self.core.status(now)]
+        return [self.core.status(now + self._clock_offset)]
 
     # ---- commands ------------------------------------------------------------------------------
 
@@ -169,7 +196,7 @@ class HA4Adapter:
             self._next_ticket += 1
             fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
             self._tickets[ticket] = fut
-            self._execute(self.core.on_command(name, arguments, time.time(), ticket))
+            self._execute(self.core.on_command(name, arguments, self._now(), ticket))
             try:
                 return await fut
             finally:
@@ -215,24 +242,24 @@ class HA4Adapter:
             self._timer = None
         due = self.core.next_deadline()
         if due is not None and not self._stopped:
-            delay = max(0.0, due - time.time())
+            delay = max(0.0, due - self._now())
             self._timer = asyncio.get_running_loop().call_later(delay, self._tick)
 
     def _tick(self) -> None:
         self._timer = None
-        self._execute(self.core.on_tick(time.time()))
+        self._execute(self.core.on_tick(self._now()))
 
     async def _send(self, request: SendRequest) -> None:
         try:
             body = await self.client.post_command(request.url, request.command, request.timeout)
         except TransportError as exc:
-            actions = self.core.on_request_failed(request.request_id, str(exc), time.time())
+            actions = self.core.on_request_failed(request.request_id, str(exc), self._now())
         except Exception as exc:  # anything unexpected is a failed request, never a dead loop
             log.exception("HA request %s to %s failed", request.command.get("command"), request.peer)
             actions = self.core.on_request_failed(request.request_id, f"{type(exc).__name__}: {exc}",
-                                                  time.time())
+                                                  self._now())
         else:
-            actions = self.core.on_response(request.request_id, body, time.time())
+            actions = self.core.on_response(request.request_id, body, self._now())
         self._execute(actions)
 
     def _spawn(self, coro: Any) -> None:

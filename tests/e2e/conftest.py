@@ -80,9 +80,8 @@ def write_config(path: Path, dhcp4: dict[str, Any]) -> Path:
 
 def start_hakea(procs: Procs, name: str, config: Path, sock_path: Path, *, port: int | None = None,
                 argv_prefix: list[str] | None = None, timeout: float = 10.0) -> subprocess.Popen[bytes]:
-    """Start hakea-dhcp4 and wait until its control socket answers."""
-    if sock_path.exists():
-        sock_path.unlink()
+    """Start hakea-dhcp4 and wait until its control socket answers (a socket file left by a
+    killed server is the daemon's to replace: until then connecting to it is refused)."""
     argv = [*(argv_prefix or []), HAKEA_DHCP4, "-c", str(config), "-d"]
     if port is not None:
         argv += ["-p", str(port)]

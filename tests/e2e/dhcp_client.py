@@ -9,6 +9,7 @@ codec bug in the server cannot hide behind the same bug in the test.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import socket
@@ -108,7 +109,8 @@ class Reply:
 def parse(data: bytes) -> Reply:
     if len(data) < _FIXED.size + 4 or data[_FIXED.size : _FIXED.size + 4] != MAGIC:
         raise ValueError("not a DHCP packet")
-    op, _htype, hlen, _hops, xid, _secs, flags, ci, yi, si, gi, chaddr, _sname, _file = _FIXED.unpack_from(data)
+    fixed = _FIXED.unpack_from(data)
+    op, hlen, xid, flags, ci, yi, si, gi, chaddr = (fixed[i] for i in (0, 2, 4, 6, 7, 8, 9, 10, 11))
     options: dict[int, bytes] = {}
     i = _FIXED.size + 4
     while i < len(data):
@@ -201,3 +203,46 @@ class Relay:
         assert ack is not None, f"no ACK for {mac_str(mac)}"
         assert ack.message_type == ACK, ack
         return offer, ack
+
+
+def _main(argv: list[str] | None = None) -> int:
+    """`python -m tests.e2e.dhcp_client inform --server S --ciaddr C --mac M [--port P]`: one unicast
+    DHCPINFORM from C:68 (inside a test namespace); prints the reply as JSON (null: none)."""
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("kind", choices=["inform"])
+    ap.add_argument("--server", required=True)
+    ap.add_argument("--ciaddr", required=True)
+    ap.add_argument("--mac", required=True)
+    ap.add_argument("--port", type=int, default=67)
+    ap.add_argument("--timeout", type=float, default=2.0)
+    args = ap.parse_args(argv)
+    mac = bytes.fromhex(args.mac.replace(":", ""))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((args.ciaddr, 68))
+        xid = new_xid()
+        s.sendto(build(INFORM, mac, xid=xid, ciaddr=args.ciaddr), (args.server, args.port))
+        deadline = time.monotonic() + args.timeout
+        reply = None
+        while reply is None and (left := deadline - time.monotonic()) > 0:
+            s.settimeout(left)
+            try:
+                data, _ = s.recvfrom(4096)
+            except TimeoutError:
+                break
+            with contextlib.suppress(ValueError):
+                got = parse(data)
+                if got.xid == xid:
+                    reply = got
+    out = None if reply is None else {
+        "message_type": reply.message_type, "yiaddr": reply.address, "ciaddr": ip_str(reply.ciaddr),
+        "routers": reply.ip_option(3), "server_id": reply.server_id,
+    }
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

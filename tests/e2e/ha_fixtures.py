@@ -167,7 +167,8 @@ class HAServer:
         except Exception:
             return None
         args = answer.get("arguments") or {}
-        return args.get("state")  # type: ignore[no-any-return]
+        state = args.get("state")
+        return state if isinstance(state, str) else None
 
     def wait_state(self, *states: str, timeout: float = 15.0) -> str:
         return wait_until(  # type: ignore[no-any-return]

@@ -185,7 +185,7 @@ class Server:
 
     @property
     def log_name(self) -> str:
-        return f"{self.name}-{self.flavor}"
+        return f"{self.workdir.name}-{self.name}-{self.flavor}"
 
     @property
     def ns(self) -> Netns:
@@ -210,7 +210,7 @@ class Server:
         with contextlib.suppress(FileNotFoundError):
             self.sock.unlink()
         self.starts += 1
-        with open(self.workdir / f"{self.log_name}.log", "a") as f:
+        with open(self.procs.workdir / f"{self.log_name}.log", "a") as f:
             f.write(f"\n===== start #{self.starts} at {time.strftime('%H:%M:%S')} =====\n")
         if self.flavor == "kea":
             lock = self.workdir / f"lock-{self.name}"
@@ -335,31 +335,35 @@ def _relay_discover(servers: list[str], macs: list[bytes], wait: float) -> dict[
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, 33, 4 << 20)  # SO_RCVBUFFORCE: hold every answer
     sock.bind((RELAY, 67))
-    try:
-        xids: dict[int, str] = {}
-        for mac in macs:
-            data = dc.build(dc.DISCOVER, mac, giaddr=RELAY, hops=1)
-            xid = int.from_bytes(data[4:8], "big")
-            xids[xid] = dc.mac_str(mac)
-            for server in servers:
-                sock.sendto(data, (server, 67))
-            time.sleep(0.002)
-        answered: dict[str, list[str]] = {m: [] for m in xids.values()}
-        deadline = time.monotonic() + wait
-        while (left := deadline - time.monotonic()) > 0:
-            sock.settimeout(left)
-            try:
-                data, _ = sock.recvfrom(4096)
-            except TimeoutError:
-                break
-            try:
-                reply = dc.parse(data)
-            except ValueError:
-                continue
+    xids: dict[int, str] = {}
+    answered: dict[str, list[str]] = {dc.mac_str(m): [] for m in macs}
+
+    def take(timeout: float) -> bool:
+        sock.settimeout(timeout)
+        try:
+            data, _ = sock.recvfrom(4096)
+        except (TimeoutError, BlockingIOError):
+            return False
+        with contextlib.suppress(ValueError):
+            reply = dc.parse(data)
             mac = xids.get(reply.xid)
             if mac is not None and reply.message_type == dc.OFFER and reply.server_id:
                 answered[mac].append(reply.server_id)
+        return True
+
+    try:
+        for mac in macs:
+            data = dc.build(dc.DISCOVER, mac, giaddr=RELAY, hops=1)
+            xids[int.from_bytes(data[4:8], "big")] = dc.mac_str(mac)
+            for server in servers:
+                sock.sendto(data, (server, 67))
+            while take(0.002):
+                pass
+        deadline = time.monotonic() + wait
+        while (left := deadline - time.monotonic()) > 0 and take(left):
+            pass
         return answered
     finally:
         sock.close()

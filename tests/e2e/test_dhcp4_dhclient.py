@@ -8,9 +8,13 @@ bit); the renewal is plain UDP unicast between the two addresses.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import LEASE_CMDS, ctl, need, start_hakea, stat, write_config
-from tests.e2e.lab import Lab, Procs, lab, sh, wait_until
+from tests.e2e.lab import ROOT, Lab, Procs, lab, sh, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -90,6 +94,13 @@ def setup(workdir: Path, procs: Procs) -> Iterator[Setup]:
             "subnet": "198.51.100.0/24",
             "pools": [{"pool": "198.51.100.100 - 198.51.100.200"}],
             "option-data": [{"name": "routers", "data": "198.51.100.1"}],
+        }, {
+            # A second subnet on the same link (no shared network): only a unicast query's
+            # ciaddr selects it (RFC 2131 4.3.1; Kea's subnet selection).
+            "id": 2,
+            "subnet": "203.0.113.0/24",
+            "pools": [{"pool": "203.0.113.100 - 203.0.113.110"}],
+            "option-data": [{"name": "routers", "data": "203.0.113.1"}],
         }],
     })
     events = workdir / "events.log"
@@ -106,10 +117,8 @@ def setup(workdir: Path, procs: Procs) -> Iterator[Setup]:
         finally:
             pid_file = workdir / "dhclient.pid"
             if pid_file.exists():  # a dhclient left over by a failed test: stop it by its PID
-                try:
+                with contextlib.suppress(ValueError, ProcessLookupError):
                     os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
-                except (ValueError, ProcessLookupError):
-                    pass
             procs.kill(server, signal.SIGTERM)
 
 
@@ -160,3 +169,22 @@ def test_dhclient_binds_renews_and_releases(setup: Setup) -> None:
                what="lease released on the server")
     assert "RELEASE" in [r for r, _ in setup.reasons()]
     assert stat(setup.sock, "pkt4-release-received") >= 1
+
+
+def test_unicast_inform_is_answered_from_the_subnet_of_its_ciaddr(setup: Setup) -> None:
+    # A host of the second subnet, on the same link, asks the server directly (unicast).
+    sh("ip", "-n", setup.lab.ns("cli"), "addr", "add", "203.0.113.5/24", "dev", "eth0")
+    sh("ip", "-n", setup.lab.ns("cli"), "route", "add", "198.51.100.1/32", "dev", "eth0")
+    sh("ip", "-n", setup.lab.ns("srv"), "route", "add", "203.0.113.0/24", "dev", "eth0")
+    r = subprocess.run(
+        setup.lab.exec_argv("cli", [sys.executable, "-m", "tests.e2e.dhcp_client", "inform",
+                                    "--server", "198.51.100.1", "--ciaddr", "203.0.113.5",
+                                    "--mac", "02:00:00:00:77:01"]),
+        capture_output=True, text=True, timeout=20, cwd=ROOT,
+    )
+    assert r.returncode == 0, r.stderr
+    reply = json.loads(r.stdout)
+    assert reply is not None, setup.procs.log("hakea-dhcp4")[-2000:]
+    assert reply["message_type"] == 5 and reply["ciaddr"] == "203.0.113.5" and reply["yiaddr"] == "0.0.0.0"
+    assert reply["routers"] == ["203.0.113.1"]  # subnet 2's options: selected by ciaddr
+    assert reply["server_id"] == "198.51.100.1"

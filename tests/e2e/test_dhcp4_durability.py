@@ -93,7 +93,9 @@ def test_acked_leases_survive_kill_9_and_kea_reads_the_file(workdir: Path, procs
     assert len(acked) == N
     before = all_leases(sock)
     assert {le[0] for le in before} == set(acked)
-    assert {le[0]: le[1] for le in before if le[0] != declined} == {a: m for a, m in acked.items() if a != declined}
+    assert {le[0]: le[1] for le in before if le[0] != declined} == {
+        a: m for a, m in acked.items() if a != declined
+    }
     assert [le[5] for le in before if le[0] == declined] == [1]
 
     procs.kill(server, signal.SIGKILL)  # no shutdown path runs: only what was written survives

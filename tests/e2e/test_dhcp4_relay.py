@@ -215,7 +215,8 @@ def test_statistics_through_hakea_shell_and_the_control_agent(server: Server) ->
         "http-host": "127.0.0.1", "http-port": http_port,
         "control-sockets": {"dhcp4": {"socket-type": "unix", "socket-name": str(server.sock)}},
     }}))
-    agent = server.procs.start("hakea-ctrl-agent", [str(VENV_BIN / "hakea-ctrl-agent"), "-c", str(agent_conf)])
+    agent = server.procs.start("hakea-ctrl-agent",
+                               [str(VENV_BIN / "hakea-ctrl-agent"), "-c", str(agent_conf)])
     try:
         def shell(command: str, args: str = "") -> Any:
             r = subprocess.run(
@@ -233,3 +234,20 @@ def test_statistics_through_hakea_shell_and_the_control_agent(server: Server) ->
         assert answer["arguments"]["pkt4-ack-sent"][0][0] == stat(server.sock, "pkt4-ack-sent") > 0
     finally:
         server.procs.kill(agent, 15)
+
+
+def test_dhcp_disable_and_enable(server: Server) -> None:
+    mac = dc.mac_of(9)
+    drops = stat(server.sock, "pkt4-receive-drop")
+    assert server.ctl("dhcp-disable")["result"] == 0
+    status = server.ctl("status-get")["arguments"]["dhcp-state"]
+    assert status == {"disabled-by": ["user"], "enabled": False}
+    assert server.relay.discover(mac, timeout=0.5) is None
+    assert stat(server.sock, "pkt4-receive-drop") == drops + 1
+    assert server.ctl("dhcp-enable")["result"] == 0
+    server.relay.dora(mac)
+    # max-period: the hold ends by itself.
+    answer = server.ctl("dhcp-disable", {"max-period": 1})
+    assert answer["result"] == 0, answer
+    assert server.relay.discover(mac, timeout=0.3) is None
+    wait_until(lambda: server.relay.discover(mac, timeout=0.3) is not None, 3.0, what="max-period expiry")

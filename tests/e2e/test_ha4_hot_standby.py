@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import struct
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -131,7 +132,10 @@ def test_release_reaches_standby_and_backup(trio: Trio) -> None:
     wait_until(lambda: trio.s3.lease(ack.address) is not None, 3.0, what="lease on the backup")
     trio.relay.release(mac, ack.address, ADDRESSES["server1"])
     for server in (trio.s1, trio.s2, trio.s3):
-        wait_until(lambda s=server: s.lease(ack.address) is None, 3.0, what=f"lease deleted on {server.name}")
+        def gone(s: HAServer = server) -> bool:
+            return s.lease(ack.address) is None
+
+        wait_until(gone, 3.0, what=f"lease deleted on {server.name}")
 
 
 # ---- the HA commands over the peer listeners ---------------------------------------------------
@@ -151,8 +155,9 @@ def test_ha_heartbeat_answer_shape(trio: Trio) -> None:
     assert set(args) == {"date-time", "scopes", "state", "unsent-update-count"}
     assert args["state"] == "hot-standby" and args["scopes"] == ["server1"]
     assert args["unsent-update-count"] == 0
-    assert re.fullmatch(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-                        r" \d{4} \d\d:\d\d:\d\d GMT", args["date-time"]), args["date-time"]
+    rfc1123 = (r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+               r" \d{4} \d\d:\d\d:\d\d GMT")
+    assert re.fullmatch(rfc1123, args["date-time"]), args["date-time"]
     assert abs(parsedate_to_datetime(args["date-time"]).timestamp() - time.time()) < 5
     standby = trio.s2.command("ha-heartbeat")["arguments"]
     assert standby["scopes"] == [] and standby["state"] == "hot-standby"
@@ -244,7 +249,23 @@ def test_dhcp_disable_enable_with_origin_ha_partner(trio: Trio) -> None:
     assert s1.ha_state() == "hot-standby"
 
 
-# ---- last: a frozen standby ------------------------------------------------------------------
+# ---- last: frozen peers ----------------------------------------------------------------------
+
+
+def test_frozen_backup_does_not_hold_the_ack(trio: Trio) -> None:
+    mac = dc.mac_of(0x480A)
+    trio.s3.signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        _, ack = trio.to(trio.s1).dora(mac)  # asserts the ACK came (within 2 s)
+        assert time.monotonic() - started < 2.0
+        assert trio.s2.lease(ack.address) is not None
+    finally:
+        trio.s3.signal(signal.SIGCONT)
+    # The update waiting in the backup's socket is taken once it runs again.
+    wait_until(lambda: trio.s3.lease(ack.address) is not None, 5.0, what="late lease on the backup")
+    assert trio.s1.ha_state() == "hot-standby" and trio.s3.ha_state() == "backup"
+
 
 
 def test_stopped_standby_holds_the_ack_then_pair_recovers(trio: Trio) -> None:
@@ -272,3 +293,50 @@ def test_stopped_standby_holds_the_ack_then_pair_recovers(trio: Trio) -> None:
     s1.wait_state("hot-standby", timeout=5.0)
     _, ack2 = relay.dora(dc.mac_of(0x4811))
     assert s2.lease(ack2.address) == s1.lease(ack2.address) is not None
+
+
+def discover_with_secs(mac: bytes, secs: int) -> bytes:
+    data = bytearray(dc.build(dc.DISCOVER, mac, giaddr=RELAY, hops=1))
+    struct.pack_into("!H", data, 8, secs)  # the BOOTP secs field
+    return bytes(data)
+
+
+def test_dead_primary_standby_takes_over_after_unacked_clients(trio: Trio) -> None:
+    """max-unacked-clients 10: the standby goes partner-down only once an 11th client has been
+    waiting longer than max-ack-delay (secs > 1 s) while communication is interrupted.
+
+    The primary is killed rather than frozen: against a frozen one each heartbeat waits out its 10 s
+    request timeout, and the state machine (as Kea's) only runs when a heartbeat completes."""
+    s1, s2 = trio.s1, trio.s2
+    s1.wait_state("hot-standby")
+    s2.wait_state("hot-standby")
+    relay = trio.to(s2)
+    s1.stop(signal.SIGKILL)
+    wait_until(lambda: s2.ha_status()["ha-servers"]["remote"]["communication-interrupted"], 5.0,
+               what="server2 sees communication interrupted")
+    for n in range(3):  # clients that just started: connecting, not unacked
+        relay.send(discover_with_secs(dc.mac_of(0x4900 + n), 0))
+    for n in range(10):  # waiting 5 s > max-ack-delay: unacked
+        relay.send(discover_with_secs(dc.mac_of(0x4910 + n), 5))
+    relay.send(discover_with_secs(dc.mac_of(0x4910), 9))  # a repeat does not count again
+
+    def remote() -> dict[str, object]:
+        return s2.ha_status()["ha-servers"]["remote"]  # type: ignore[no-any-return]
+
+    wait_until(lambda: remote()["analyzed-packets"] == 14, 2.0, what="14 queries analysed")
+    report = remote()
+    assert report["connecting-clients"] == 13 and report["unacked-clients"] == 10, report
+    assert report["unacked-clients-left"] == 1 and report["last-state"] == "unavailable", report
+    time.sleep(1.0)  # two more failed heartbeats: still not enough
+    assert s2.ha_state() == "hot-standby"
+    assert relay.discover(dc.mac_of(0x4920), timeout=0.5) is None  # secs 0: not unacked
+    relay.send(discover_with_secs(dc.mac_of(0x4921), 5))  # the 11th unacked client
+    s2.wait_state("partner-down", timeout=3.0)
+    assert "HA_COMMUNICATION_INTERRUPTED_CLIENT4_UNACKED" in s2.log()
+    _, ack = relay.dora(dc.mac_of(0x4922))
+    assert ack.server_id == ADDRESSES["server2"]
+    # The primary comes back (its lease file kept), resyncs from the survivor, and the pair heals.
+    s1.start()
+    s1.wait_state("hot-standby", timeout=15.0)
+    s2.wait_state("hot-standby", timeout=5.0)
+    assert s1.lease(ack.address) == s2.lease(ack.address) is not None

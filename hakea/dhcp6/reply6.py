@@ -1,0 +1,204 @@
+"""Building DHCPv6 replies (RFC 8415 sections 18.3 and 21, Kea 2.2 option handling).
+
+A reply is: Client Identifier (echoed), Server Identifier, the IAs (each with its leases or a
+Status Code), Rapid Commit when a Solicit was committed, a message-level Status Code where the
+message has one, then the configured options the client asked for in its Option Request Option
+(6) or that are marked always-send.
+
+Option-data precedence, most specific first (Kea ARM, "DHCPv6 Server" options): host
+reservation, the pools of the leases in the reply, subnet, shared network, client classes (in the
+order the query got them), global.
+
+A relayed query is answered with Relay-repl messages mirroring each Relay-forw (hop-count,
+link-address, peer-address), each echoing the relay's Interface-ID (RFC 8415 section 19.3).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from hakea.config.model import OptionData
+from hakea.config.model6 import Dhcp6Config, Reservation6
+from hakea.dhcp6.prepared6 import OptionMap6, PreparedPool6, PreparedSubnet6, merge_options6
+from hakea.dhcp6.wire import Packet6, RelayMessage6
+from hakea.leases.model6 import LeaseType
+
+# Message types (RFC 8415 section 7.3).
+SOLICIT, ADVERTISE, REQUEST, CONFIRM, RENEW, REBIND, REPLY, RELEASE, DECLINE = 1, 2, 3, 4, 5, 6, 7, 8, 9
+INFORMATION_REQUEST, RELAY_FORW, RELAY_REPL = 11, 12, 13
+
+# Option codes (RFC 8415 section 21).
+OPT_CLIENTID, OPT_SERVERID, OPT_IA_NA, OPT_IA_TA, OPT_IAADDR, OPT_ORO = 1, 2, 3, 4, 5, 6
+OPT_STATUS_CODE, OPT_RAPID_COMMIT, OPT_INTERFACE_ID, OPT_IA_PD, OPT_IAPREFIX = 13, 14, 18, 25, 26
+OPT_PD_EXCLUDE = 67  # RFC 6603
+OPT_CLIENT_LINKLAYER_ADDR = 79  # RFC 6939
+OPT_RELAY_SOURCE_PORT = 135  # RFC 8357
+
+# Status codes (RFC 8415 section 21.13).
+SUCCESS, UNSPEC_FAIL, NO_ADDRS_AVAIL, NO_BINDING, NOT_ON_LINK, USE_MULTICAST, NO_PREFIX_AVAIL = range(7)
+
+_IA_HEADER = struct.Struct("!III")
+_IAADDR = struct.Struct("!16sII")
+_IAPREFIX = struct.Struct("!IIB16s")
+_CACHE_LIMIT = 4096
+
+
+def status_option(code: int, text: str) -> tuple[int, bytes]:
+    return OPT_STATUS_CODE, code.to_bytes(2, "big") + text.encode()
+
+
+def encode_options(options: Iterable[tuple[int, bytes]]) -> bytes:
+    return b"".join(code.to_bytes(2, "big") + len(data).to_bytes(2, "big") + data for code, data in options)
+
+
+@dataclass(slots=True)
+class Resource:
+    """One address (prefix_len 128) or delegated prefix in a reply IA."""
+
+    address: int
+    prefix_len: int
+    preferred: int
+    valid: int
+    options: list[tuple[int, bytes]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class IaReply:
+    kind: LeaseType
+    iaid: int
+    t1: int = 0
+    t2: int = 0
+    resources: list[Resource] = field(default_factory=list)
+    status: tuple[int, str] | None = None
+
+    def to_option(self) -> tuple[int, bytes]:
+        parts = [_IA_HEADER.pack(self.iaid, self.t1, self.t2)]
+        for r in self.resources:
+            sub = encode_options(r.options)
+            if self.kind == LeaseType.PD:
+                body = _IAPREFIX.pack(r.preferred, r.valid, r.prefix_len, r.address.to_bytes(16, "big")) + sub
+                parts.append(encode_options([(OPT_IAPREFIX, body)]))
+            else:
+                body = _IAADDR.pack(r.address.to_bytes(16, "big"), r.preferred, r.valid) + sub
+                parts.append(encode_options([(OPT_IAADDR, body)]))
+        if self.status is not None:
+            parts.append(encode_options([status_option(*self.status)]))
+        return (OPT_IA_PD if self.kind == LeaseType.PD else OPT_IA_NA), b"".join(parts)
+
+
+def tee_times6(p: PreparedSubnet6, preferred: int) -> tuple[int, int]:
+    """(T1, T2) of an IA whose shortest preferred lifetime is `preferred` (Kea's setTeeTimes:
+    configured timers, else percentages of the preferred lifetime when calculate-tee-times is
+    on; T1 is sent only when below T2)."""
+    if p.rebind_timer is not None:
+        t2 = p.rebind_timer
+    elif p.calculate_tee_times:
+        t2 = int(p.t2_percent * preferred + 0.5)  # C++ round(): half away from zero
+    else:
+        t2 = 0
+    if p.renew_timer is not None:
+        t1 = p.renew_timer
+    elif p.calculate_tee_times:
+        t1 = int(p.t1_percent * preferred + 0.5)
+    else:
+        t1 = 0
+    return (t1 if t1 < t2 else 0), t2
+
+
+def pd_exclude_option(pool: PreparedPool6, delegated: int) -> tuple[int, bytes] | None:
+    """RFC 6603 PD Exclude for a prefix delegated from `pool`: the excluded prefix length and the
+    bits of the configured excluded prefix between the delegated and the excluded lengths."""
+    pd = pool.pd_pool
+    if pd is None or not pd.excluded_prefix_len or pd.excluded_prefix_len <= pool.prefix_len:
+        return None
+    bits = pd.excluded_prefix_len - pool.prefix_len
+    subnet_id = (pd.excluded_prefix >> (128 - pd.excluded_prefix_len)) & ((1 << bits) - 1)
+    size = (bits + 7) // 8
+    payload = bytes((pd.excluded_prefix_len,)) + (subnet_id << (size * 8 - bits)).to_bytes(size, "big")
+    return OPT_PD_EXCLUDE, payload
+
+
+def requested_codes(q: Packet6) -> frozenset[int]:
+    oro = q.get(OPT_ORO) or b""
+    return frozenset(int.from_bytes(oro[i : i + 2], "big") for i in range(0, len(oro) - 1, 2))
+
+
+class ReplyBuilder6:
+    __slots__ = ("_cache", "_class_opts", "_global_opts", "server_duid")
+
+    def __init__(self, config: Dhcp6Config, server_duid: bytes) -> None:
+        self.server_duid = server_duid
+        self._global_opts: tuple[OptionData, ...] = tuple(config.option_data)
+        self._class_opts: dict[str, tuple[OptionData, ...]] = {
+            c.name: tuple(c.option_data) for c in config.client_classes if c.option_data
+        }
+        self._cache: dict[tuple[int, tuple[int, ...], tuple[str, ...], int], OptionMap6] = {}
+
+    def configured_options(
+        self, p: PreparedSubnet6 | None, pools: Sequence[PreparedPool6], classes: dict[str, None],
+        host: Reservation6 | None,
+    ) -> OptionMap6:  # fmt: skip
+        class_names = tuple(n for n in classes if n in self._class_opts)
+        pool_keys = tuple(dict.fromkeys(pool.key for pool in pools))
+        key = (p.id if p is not None else -1, pool_keys, class_names, id(host) if host is not None else 0)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        layers: list[Iterable[OptionData]] = []
+        if host is not None:
+            layers.append(host.option_data)
+        seen: set[int] = set()
+        for pool in pools:
+            if pool.key not in seen:
+                seen.add(pool.key)
+                layers.append(pool.option_data)
+        if p is not None:
+            layers += [p.subnet.option_data, p.network_options]
+        layers += [self._class_opts[n] for n in class_names]
+        layers.append(self._global_opts)
+        merged = merge_options6(layers)
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        if host is None:  # a reservation's identity is not a stable cache key across configs
+            self._cache[key] = merged
+        return merged
+
+    def reply(
+        self,
+        q: Packet6,
+        msg_type: int,
+        *,
+        ias: Sequence[IaReply] = (),
+        status: tuple[int, str] | None = None,
+        rapid_commit: bool = False,
+        configured: OptionMap6 | None = None,
+    ) -> Packet6:
+        options: list[tuple[int, bytes]] = []
+        client_id = q.get(OPT_CLIENTID)
+        if client_id is not None:
+            options.append((OPT_CLIENTID, client_id))
+        options.append((OPT_SERVERID, self.server_duid))
+        options.extend(ia.to_option() for ia in ias)
+        if rapid_commit:
+            options.append((OPT_RAPID_COMMIT, b""))
+        if status is not None:
+            options.append(status_option(*status))
+        if configured:
+            wanted = requested_codes(q)
+            for code, (payload, always) in configured.items():
+                if always or code in wanted:
+                    options.append((code, payload))
+        return Packet6(msg_type, q.transaction_id, options)
+
+
+def wrap_relays(reply: Packet6, relays: Sequence[RelayMessage6]) -> Packet6 | RelayMessage6:
+    """The reply inside one Relay-repl per Relay-forw (`relays` outermost first)."""
+    wrapped: Packet6 | RelayMessage6 = reply
+    for relay in reversed(relays):
+        echoed = [(code, data) for code, data in relay.options if code == OPT_INTERFACE_ID]
+        wrapped = RelayMessage6(
+            RELAY_REPL, relay.hop_count, relay.link_address, relay.peer_address, echoed, wrapped
+        )
+    return wrapped
