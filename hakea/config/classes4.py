@@ -4,11 +4,14 @@ Kea 2.2 (checked with kea-dhcp4 -t): a class needs a non-empty unique name; memb
 a built-in class (ALL, KNOWN, UNKNOWN, BOOTP, or HA_/VENDOR_CLASS_/AFTER_/EXTERNAL_ prefixed) or a
 class defined earlier in the list ("Not defined client class 'X'"; DROP too must be defined);
 ALL, KNOWN, UNKNOWN and BOOTP may be defined only to carry options, not with a test. A class may
-have its own "option-def" list, used by its own "option-data".
+have its own "option-def" list, used by its own "option-data". kea-dhcp6 2.2 applies the same
+rules to DHCPv6 classes (v6 expressions, preferred-lifetime, no option-def/next-server/...): pass
+family=6 and the keys6 table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from hakea.classify import ExpressionError, compile_expression
@@ -16,19 +19,26 @@ from hakea.config import keys4
 from hakea.config.errors import ConfigError
 from hakea.config.model import ClientClassDef
 from hakea.config.network4 import FILE_MAX, SNAME_MAX, lifetime
-from hakea.config.options_parse import OptionResolver
-from hakea.config.values import as_list, as_map, check_keys, check_length, parse_ipv4, require
+from hakea.config.options_parse import BaseOptionResolver
+from hakea.config.values import Kind, as_list, as_map, check_keys, check_length, parse_ipv4, require
 
 _TESTLESS_BUILTINS = frozenset({"ALL", "KNOWN", "UNKNOWN", "BOOTP"})
 
 
-def parse_client_classes(value: Any, path: str, resolver: OptionResolver) -> tuple[ClientClassDef, ...]:
+def parse_client_classes(
+    value: Any,
+    path: str,
+    resolver: BaseOptionResolver[Any],
+    *,
+    family: int = 4,
+    table: Mapping[str, Kind] = keys4.CLIENT_CLASS,
+) -> tuple[ClientClassDef, ...]:
     defined: set[str] = set()
     classes: list[ClientClassDef] = []
     for i, entry in enumerate(as_list(value, path)):
         item_path = f"{path}[{i}]"
         obj = as_map(entry, item_path)
-        check_keys(obj, item_path, keys4.CLIENT_CLASS)
+        check_keys(obj, item_path, table)
         name: str = require(obj, "name", item_path)
         if not name:
             raise ConfigError(f"{item_path}/name", "a client class name must not be empty")
@@ -42,13 +52,14 @@ def parse_client_classes(value: Any, path: str, resolver: OptionResolver) -> tup
                 )
             try:
                 # defined_classes: only classes before this one (Kea evaluates in list order).
-                compile_expression(test, family=4, defined_classes=frozenset(defined))
+                compile_expression(test, family=family, defined_classes=frozenset(defined))
             except ExpressionError as exc:
                 raise ConfigError(f"{item_path}/test", str(exc)) from None
         local = resolver
         if "option-def" in obj:
             local = resolver.with_definitions(obj["option-def"], f"{item_path}/option-def")
         triplet = lifetime(obj, item_path)
+        preferred = lifetime(obj, item_path, "preferred-lifetime")
         classes.append(
             ClientClassDef(
                 name=name,
@@ -61,6 +72,7 @@ def parse_client_classes(value: Any, path: str, resolver: OptionResolver) -> tup
                 server_hostname=check_length(obj, "server-hostname", item_path, SNAME_MAX),
                 boot_file_name=check_length(obj, "boot-file-name", item_path, FILE_MAX),
                 valid_lifetime=triplet[1] if triplet is not None else None,
+                preferred_lifetime=preferred[1] if preferred is not None else None,
             )
         )
         defined.add(name)

@@ -82,12 +82,12 @@ def parse_lease_database(value: Any, path: str) -> LeaseDatabase:
     )
 
 
-def check_hosts_databases(dhcp4: Mapping[str, Any], warnings: list[str]) -> None:
+def check_hosts_databases(dhcp4: Mapping[str, Any], warnings: list[str], root: str = "Dhcp4") -> None:
     entries: list[tuple[Any, str]] = []
     if "hosts-database" in dhcp4:
-        entries.append((dhcp4["hosts-database"], "Dhcp4/hosts-database"))
-    for i, entry in enumerate(as_list(dhcp4.get("hosts-databases", []), "Dhcp4/hosts-databases")):
-        entries.append((entry, f"Dhcp4/hosts-databases[{i}]"))
+        entries.append((dhcp4["hosts-database"], f"{root}/hosts-database"))
+    for i, entry in enumerate(as_list(dhcp4.get("hosts-databases", []), f"{root}/hosts-databases")):
+        entries.append((entry, f"{root}/hosts-databases[{i}]"))
     for entry, path in entries:
         _check_database(as_map(entry, path), path, keys4.HOSTS_DATABASE)
         warnings.append(f"{path}: hakea does not read host databases; only configured reservations are used")
@@ -153,41 +153,41 @@ def parse_multi_threading(value: Any, path: str) -> bool:
     return enabled
 
 
-def check_minor_maps(dhcp4: Mapping[str, Any]) -> None:
-    """Maps hakea does not act on, checked as Kea checks them."""
+def check_minor_maps(
+    dhcp4: Mapping[str, Any], root: str = "Dhcp4", identifiers: tuple[str, ...] = IDENTIFIERS
+) -> None:
+    """Maps hakea does not act on, checked as Kea checks them (the same in Dhcp4 and Dhcp6)."""
     if "sanity-checks" in dhcp4:
-        obj = as_map(dhcp4["sanity-checks"], "Dhcp4/sanity-checks")
-        check_keys(obj, "Dhcp4/sanity-checks", keys4.SANITY_CHECKS)
+        obj = as_map(dhcp4["sanity-checks"], f"{root}/sanity-checks")
+        check_keys(obj, f"{root}/sanity-checks", keys4.SANITY_CHECKS)
         if "lease-checks" in obj:
-            one_of(
-                obj, "lease-checks", "Dhcp4/sanity-checks", ("none", "warn", "fix", "fix-del", "del"), "warn"
-            )
+            checks = ("none", "warn", "fix", "fix-del", "del")
+            one_of(obj, "lease-checks", f"{root}/sanity-checks", checks, "warn")
     if "dhcp-ddns" in dhcp4:
-        _check_dhcp_ddns(dhcp4["dhcp-ddns"], "Dhcp4/dhcp-ddns")
-    for i, logger in enumerate(as_list(dhcp4.get("loggers", []), "Dhcp4/loggers")):
-        check_logger(logger, f"Dhcp4/loggers[{i}]")
+        _check_dhcp_ddns(dhcp4["dhcp-ddns"], f"{root}/dhcp-ddns")
+    for i, logger in enumerate(as_list(dhcp4.get("loggers", []), f"{root}/loggers")):
+        check_logger(logger, f"{root}/loggers[{i}]")
     if "config-control" in dhcp4:
-        obj = as_map(dhcp4["config-control"], "Dhcp4/config-control")
-        check_keys(obj, "Dhcp4/config-control", keys4.CONFIG_CONTROL)
+        obj = as_map(dhcp4["config-control"], f"{root}/config-control")
+        check_keys(obj, f"{root}/config-control", keys4.CONFIG_CONTROL)
         for i, db in enumerate(
-            as_list(obj.get("config-databases", []), "Dhcp4/config-control/config-databases")
+            as_list(obj.get("config-databases", []), f"{root}/config-control/config-databases")
         ):
-            db_path = f"Dhcp4/config-control/config-databases[{i}]"
+            db_path = f"{root}/config-control/config-databases[{i}]"
             _check_database(as_map(db, db_path), db_path, keys4.HOSTS_DATABASE)
     if "compatibility" in dhcp4:
-        check_keys(
-            as_map(dhcp4["compatibility"], "Dhcp4/compatibility"), "Dhcp4/compatibility", keys4.COMPATIBILITY
-        )
+        path = f"{root}/compatibility"
+        check_keys(as_map(dhcp4["compatibility"], path), path, keys4.COMPATIBILITY)
     if "dhcp-queue-control" in dhcp4:
-        obj = as_map(dhcp4["dhcp-queue-control"], "Dhcp4/dhcp-queue-control")
+        obj = as_map(dhcp4["dhcp-queue-control"], f"{root}/dhcp-queue-control")
         check_keys(
-            obj, "Dhcp4/dhcp-queue-control", {k: keys4.DHCP_QUEUE_CONTROL_TYPED.get(k, ANY) for k in obj}
+            obj, f"{root}/dhcp-queue-control", {k: keys4.DHCP_QUEUE_CONTROL_TYPED.get(k, ANY) for k in obj}
         )
     if "host-reservation-identifiers" in dhcp4:
-        path = "Dhcp4/host-reservation-identifiers"
+        path = f"{root}/host-reservation-identifiers"
         for i, name in enumerate(string_list(dhcp4["host-reservation-identifiers"], path)):
-            if name not in IDENTIFIERS:
-                raise ConfigError(f"{path}[{i}]", f"'{name}' is not one of: {', '.join(IDENTIFIERS)}")
+            if name not in identifiers:
+                raise ConfigError(f"{path}[{i}]", f"'{name}' is not one of: {', '.join(identifiers)}")
 
 
 def _check_dhcp_ddns(value: Any, path: str) -> None:

@@ -118,7 +118,7 @@ SUBNET: dict[str, Kind] = {
     **_NETWORK_COMMON,
     **_NETWORK_ONLY,
     "subnet": STR,
-    "id": U32,
+    "id": Kind("integer", 0, 4294967294),  # Kea: "not within expected range: (0 - 4294967294)"
     "pools": LIST,
     "pd-pools": LIST,
     "reservations": LIST,

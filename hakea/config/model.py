@@ -30,6 +30,7 @@ class ClientClassDef:
     server_hostname: str = ""
     boot_file_name: str = ""
     valid_lifetime: int | None = None
+    preferred_lifetime: int | None = None  # DHCPv6 classes only
 
 
 @dataclass(slots=True, frozen=True)

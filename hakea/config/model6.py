@@ -72,6 +72,11 @@ class Subnet6:
     require_client_classes: tuple[str, ...] = ()
     preferred_lifetime: int = 3600
     valid_lifetime: int = 7200
+    # Bounds for client-requested lifetimes (None: not configured, the default is the bound).
+    min_preferred_lifetime: int | None = None
+    max_preferred_lifetime: int | None = None
+    min_valid_lifetime: int | None = None
+    max_valid_lifetime: int | None = None
     renew_timer: int | None = None
     rebind_timer: int | None = None
     calculate_tee_times: bool = True
@@ -97,6 +102,7 @@ class SharedNetwork6:
     interface_id: bytes = b""
     client_class: str | None = None
     option_data: tuple[OptionData, ...] = ()
+    require_client_classes: tuple[str, ...] = ()
 
 
 @dataclass(slots=True, frozen=True)
@@ -116,10 +122,10 @@ class Dhcp6Config:
     client_classes: tuple[ClientClassDef, ...] = ()
     option_data: tuple[OptionData, ...] = ()
     interfaces: tuple[str, ...] = ()
-    lease_database: LeaseDatabase = LeaseDatabase()
+    lease_database: LeaseDatabase = field(default_factory=LeaseDatabase)
     control_socket: ControlSocket | None = None
     hooks_libraries: tuple[HookLibrary, ...] = ()
-    expired_leases_processing: ExpiredLeasesProcessing = ExpiredLeasesProcessing()
+    expired_leases_processing: ExpiredLeasesProcessing = field(default_factory=ExpiredLeasesProcessing)
     preferred_lifetime: int = 3600
     valid_lifetime: int = 7200
     renew_timer: int | None = None
@@ -128,6 +134,9 @@ class Dhcp6Config:
     rapid_commit: bool = False
     server_id: ServerId = ServerId()
     reservations: tuple[Reservation6, ...] = ()
+    multi_threading: bool = False
+    server_tag: str = ""
+    relay_supplied_options: tuple[int, ...] = (65,)  # RSOO codes passed on (Kea: 65 always)
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -71,9 +71,11 @@ SNAME_MAX = 63  # the 64-byte sname field keeps a terminating NUL
 FILE_MAX = 127  # the 128-byte file field likewise
 
 
-def local_values(obj: Mapping[str, Any], path: str, warnings: list[str]) -> dict[str, Any]:
+def local_values(
+    obj: Mapping[str, Any], path: str, warnings: list[str], inherited: tuple[str, ...] = INHERITED
+) -> dict[str, Any]:
     """The inheritable values this level sets, with "reservation-mode" turned into the three flags."""
-    values = {key: obj[key] for key in INHERITED if key in obj}
+    values = {key: obj[key] for key in inherited if key in obj}
     if "reservation-mode" in obj:
         if any(flag in obj for flag in _RESERVATION_FLAGS):
             raise ConfigError(

@@ -6,13 +6,16 @@ Lookup follows kea-dhcp4 2.2 (checked with `kea-dhcp4 -t`):
 - a code without a definition is accepted only as hex ("csv-format": false);
 - a plain array option (routers, domain-name-servers...) may have no data: empty payload;
 - "option-def" may not redefine a standard dhcp4 option, nor repeat a name or code in its space.
+
+The rules are the same in kea-dhcp6; `BaseOptionResolver` holds them, and a family supplies its
+standard definitions, code range and encoder (OptionResolver here, OptionResolver6 in options6).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from hakea.config import keys4
 from hakea.config.errors import ConfigError
@@ -47,27 +50,66 @@ def _check_code(code: int, path: str) -> None:
         raise ConfigError(path, "invalid option code '255': reserved for END")
 
 
-class OptionResolver:
-    """Definitions in scope (standard + "option-def"), and option-data parsing against them."""
-
-    def __init__(self, custom: Mapping[tuple[str, str | int], OptionDef] | None = None) -> None:
-        self._custom: dict[tuple[str, str | int], OptionDef] = dict(custom or {})
+class OptionDefLike(Protocol):
+    """What the resolver reads of a definition (hakea.dhcp4 OptionDef, hakea.dhcp6 OptionDef6)."""
 
     @property
-    def custom_definitions(self) -> tuple[OptionDef, ...]:
+    def name(self) -> str: ...
+    @property
+    def code(self) -> int: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def array(self) -> bool: ...
+
+
+DefT = TypeVar("DefT", bound=OptionDefLike)
+
+
+class BaseOptionResolver(Generic[DefT]):
+    """Definitions in scope (standard + "option-def"), and option-data parsing against them."""
+
+    SPACE: ClassVar[str]  # the family's standard option space ("dhcp4" / "dhcp6")
+
+    def __init__(self, custom: Mapping[tuple[str, str | int], DefT] | None = None) -> None:
+        self._custom: dict[tuple[str, str | int], DefT] = dict(custom or {})
+
+    # -- what a family provides
+
+    def _standard(self, name_or_code: str | int) -> DefT | None:
+        raise NotImplementedError
+
+    def _other_standard(self, space: str, name_or_code: str | int) -> DefT | None:
+        raise NotImplementedError
+
+    def _check_code(self, code: int, path: str) -> None:
+        raise NotImplementedError
+
+    def _new_definition(
+        self, name: str, code: int, type_: str, array: bool, record_types: str, space: str, encapsulate: str
+    ) -> DefT:
+        raise NotImplementedError
+
+    def _encode(self, defn: DefT | None, data: str, csv_format: bool) -> bytes:
+        raise NotImplementedError
+
+    # -- family-neutral rules
+
+    @property
+    def custom_definitions(self) -> tuple[DefT, ...]:
         return tuple(d for key, d in self._custom.items() if isinstance(key[1], str))
 
-    def find(self, space: str, name_or_code: str | int) -> OptionDef | None:
+    def find(self, space: str, name_or_code: str | int) -> DefT | None:
         found = self._custom.get((space, name_or_code))
         if found is not None:
             return found
-        if space == DHCP4_SPACE:
-            return find_v4(name_or_code)
-        return _OTHER_STANDARD.get((space, name_or_code))
+        if space == self.SPACE:
+            return self._standard(name_or_code)
+        return self._other_standard(space, name_or_code)
 
-    def with_definitions(self, entries: Any, path: str) -> OptionResolver:
+    def with_definitions(self, entries: Any, path: str) -> Self:
         """A resolver that also knows the definitions of an "option-def" list."""
-        resolver = OptionResolver(self._custom)
+        resolver = type(self)(self._custom)
         for i, entry in enumerate(as_list(entries, path)):
             resolver._add_definition(entry, f"{path}[{i}]")
         return resolver
@@ -78,18 +120,19 @@ class OptionResolver:
         name: str = require(obj, "name", path)
         code: int = require(obj, "code", path)
         type_: str = require(obj, "type", path)
-        space: str = obj.get("space", DHCP4_SPACE)
+        space: str = obj.get("space", self.SPACE)
         if not _valid_name(name):
             raise ConfigError(f"{path}/name", f"invalid option name '{name}'")
         if not _valid_name(space):
             raise ConfigError(f"{path}/space", f"invalid option space name '{space}'")
-        _check_code(code, f"{path}/code")
-        if space == DHCP4_SPACE:
+        self._check_code(code, f"{path}/code")
+        if space == self.SPACE:
             for key, what in ((name, "name"), (code, "code")):
-                if find_v4(key) is not None:
+                if self._standard(key) is not None:
                     raise ConfigError(
                         f"{path}/{what}",
-                        f"unable to override definition of option '{key}' in standard option space 'dhcp4'",
+                        f"unable to override definition of option '{key}' in standard option space "
+                        f"'{self.SPACE}'",
                     )
         for key, what in ((name, "name"), (code, "code")):
             if (space, key) in self._custom:
@@ -105,14 +148,14 @@ class OptionResolver:
                 "Expected at least 2 fields.",
             )
         try:
-            defn = OptionDef.custom(
+            defn = self._new_definition(
                 name,
                 code,
                 type_,
-                array=obj.get("array", False),
-                record_types=obj.get("record-types", ""),
-                space=space,
-                encapsulate=obj.get("encapsulate", ""),
+                obj.get("array", False),
+                obj.get("record-types", ""),
+                space,
+                obj.get("encapsulate", ""),
             )
         except ValueError as exc:
             raise ConfigError(f"{path}/type", str(exc)) from None
@@ -129,19 +172,19 @@ class OptionResolver:
         check_keys(obj, path, keys4.OPTION_DATA)
         name: str | None = obj.get("name")
         code: int | None = obj.get("code")
-        space: str = obj.get("space", DHCP4_SPACE)
+        space: str = obj.get("space", self.SPACE)
         csv_format: bool = obj.get("csv-format", True)
         data: str = obj.get("data", "")
         if name is None and code is None:
             raise ConfigError(path, "option data requires one of 'code' or 'name' to be specified")
         if code is not None:
-            _check_code(code, f"{path}/code")
+            self._check_code(code, f"{path}/code")
         defn = self._definition(name, code, space, csv_format, path)
         if defn is not None and csv_format and defn.array and defn.type != "record" and not split_csv(data):
             payload = b""  # Kea accepts an array option without values
         else:
             try:
-                payload = encode_option_data(defn, data, csv_format)
+                payload = self._encode(defn, data, csv_format)
             except ValueError as exc:
                 raise ConfigError(f"{path}/data", str(exc)) from None
         return OptionData(
@@ -154,7 +197,7 @@ class OptionResolver:
 
     def _definition(
         self, name: str | None, code: int | None, space: str, csv_format: bool, path: str
-    ) -> OptionDef | None:
+    ) -> DefT | None:
         if code is not None:
             defn = self.find(space, code)
             if name is not None:
@@ -188,3 +231,28 @@ class OptionResolver:
         if defn is None:
             raise ConfigError(f"{path}/name", f"definition for the option '{space}.{name}' does not exist")
         return defn
+
+
+class OptionResolver(BaseOptionResolver[OptionDef]):
+    """DHCPv4: Kea's dhcp4 space, the relay agent sub-option space, one-byte codes."""
+
+    SPACE = DHCP4_SPACE
+
+    def _standard(self, name_or_code: str | int) -> OptionDef | None:
+        return find_v4(name_or_code)
+
+    def _other_standard(self, space: str, name_or_code: str | int) -> OptionDef | None:
+        return _OTHER_STANDARD.get((space, name_or_code))
+
+    def _check_code(self, code: int, path: str) -> None:
+        _check_code(code, path)
+
+    def _new_definition(
+        self, name: str, code: int, type_: str, array: bool, record_types: str, space: str, encapsulate: str
+    ) -> OptionDef:
+        return OptionDef.custom(
+            name, code, type_, array=array, record_types=record_types, space=space, encapsulate=encapsulate
+        )
+
+    def _encode(self, defn: OptionDef | None, data: str, csv_format: bool) -> bytes:
+        return encode_option_data(defn, data, csv_format)

@@ -45,11 +45,13 @@ _RESOURCES = (
 )
 
 
-def decode_identifier(kind: str, text: str, path: str) -> bytes:
+def decode_identifier(kind: str, text: str, path: str, limit: int | None = None) -> bytes:
+    """An identifier's bytes; `limit` overrides the family's maximum length for `kind`."""
     value = _decode(text.strip())
     if value is None or not value:
         raise ConfigError(path, f"invalid host identifier value '{text}'")
-    limit = _MAX_LENGTH.get(kind, 128)
+    if limit is None:
+        limit = _MAX_LENGTH.get(kind, 128)
     if len(value) > limit:
         raise ConfigError(path, f"{kind} is {len(value)} bytes long, at most {limit} are allowed")
     return value

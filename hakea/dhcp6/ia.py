@@ -3,8 +3,12 @@
 IA_NA (3) and IA_PD (25) carry IAID, T1, T2 then sub-options; IA_TA (4) carries only the IAID.
 Addresses (IAADDR, 5) and prefixes (IAPREFIX, 26) are pulled out into typed lists; any other
 sub-option (typically a status code) stays in `options`, in order. Addresses and prefixes are
-ints, as everywhere in hakea. `decode` raises MalformedPacket6; `encode` writes the addresses or
-prefixes first, then the other sub-options.
+ints, as everywhere in hakea. `encode` writes the addresses or prefixes first, then the other
+sub-options.
+
+`decode` raises MalformedPacket6 where kea-dhcp6 2.2 drops the query (observed): a fixed part
+too short (IA_NA/IA_PD under 12 bytes, IA_TA under 4, IAADDR under 24, IAPREFIX under 25) or a
+status code under 2 bytes. A truncated tail of sub-options is ignored, as by Kea.
 """
 
 from __future__ import annotations
@@ -116,7 +120,7 @@ class IaAddress:
         if size < 24:
             raise MalformedPacket6(f"IA address option of {size} bytes (at least 24)")
         packed, preferred, valid = _IAADDR.unpack_from(payload)
-        options = parse_options(payload, 24, size, "IA address") if size > 24 else []
+        options = parse_options(payload, 24, size) if size > 24 else []
         _check_status(options, "IA address")
         return cls(int.from_bytes(packed, "big"), preferred, valid, options)
 
@@ -149,10 +153,10 @@ class IaPrefix:
         size = len(payload)
         if size < 25:
             raise MalformedPacket6(f"IA prefix option of {size} bytes (at least 25)")
+        # A prefix length above 128 is kept as sent: kea-dhcp6 2.2 answers a Solicit whose hint
+        # has one (observed); making sense of the hint is the allocator's job.
         preferred, valid, length, packed = _IAPREFIX.unpack_from(payload)
-        if length > 128:
-            raise MalformedPacket6(f"IA prefix length {length} (at most 128)")
-        options = parse_options(payload, 25, size, "IA prefix") if size > 25 else []
+        options = parse_options(payload, 25, size) if size > 25 else []
         _check_status(options, "IA prefix")
         return cls(int.from_bytes(packed, "big"), length, preferred, valid, options)
 
@@ -161,7 +165,7 @@ def _split(payload: bytes, start: int, item: int, where: str) -> tuple[list[byte
     """Sub-options after a fixed IA header: payloads of `item` options, and the others."""
     items: list[bytes] = []
     others: list[Option6] = []
-    for opt in parse_options(payload, start, len(payload), where):
+    for opt in parse_options(payload, start, len(payload)):
         if opt[0] == item:
             items.append(opt[1])
         else:
@@ -170,7 +174,9 @@ def _split(payload: bytes, start: int, item: int, where: str) -> tuple[list[byte
     return items, others
 
 
-def _encode_ia(head: bytes, code: int, items: list[IaAddress] | list[IaPrefix], options: list[Option6]) -> bytes:
+def _encode_ia(
+    head: bytes, code: int, items: list[IaAddress] | list[IaPrefix], options: list[Option6]
+) -> bytes:
     out = bytearray(head)
     for item in items:
         body = item.encode()

@@ -15,42 +15,28 @@ link-address, peer-address), each echoing the relay's Interface-ID (RFC 8415 sec
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from hakea.config.model import OptionData
 from hakea.config.model6 import Dhcp6Config, Reservation6
+from hakea.dhcp6.ia import IaAddress, IaNa, IaPd, IaPrefix, Status, status_option
 from hakea.dhcp6.prepared6 import OptionMap6, PreparedPool6, PreparedSubnet6, merge_options6
-from hakea.dhcp6.wire import Packet6, RelayMessage6
+from hakea.dhcp6.tlv import Option6
+from hakea.dhcp6.wire import (
+    OPTION_CLIENTID,
+    OPTION_INTERFACE_ID,
+    OPTION_RAPID_COMMIT,
+    OPTION_SERVERID,
+    RELAY_REPL,
+    Packet6,
+    RelayMessage6,
+)
 from hakea.leases.model6 import LeaseType
 
-# Message types (RFC 8415 section 7.3).
-SOLICIT, ADVERTISE, REQUEST, CONFIRM, RENEW, REBIND, REPLY, RELEASE, DECLINE = 1, 2, 3, 4, 5, 6, 7, 8, 9
-INFORMATION_REQUEST, RELAY_FORW, RELAY_REPL = 11, 12, 13
-
-# Option codes (RFC 8415 section 21).
-OPT_CLIENTID, OPT_SERVERID, OPT_IA_NA, OPT_IA_TA, OPT_IAADDR, OPT_ORO = 1, 2, 3, 4, 5, 6
-OPT_STATUS_CODE, OPT_RAPID_COMMIT, OPT_INTERFACE_ID, OPT_IA_PD, OPT_IAPREFIX = 13, 14, 18, 25, 26
-OPT_PD_EXCLUDE = 67  # RFC 6603
-OPT_CLIENT_LINKLAYER_ADDR = 79  # RFC 6939
-OPT_RELAY_SOURCE_PORT = 135  # RFC 8357
-
-# Status codes (RFC 8415 section 21.13).
-SUCCESS, UNSPEC_FAIL, NO_ADDRS_AVAIL, NO_BINDING, NOT_ON_LINK, USE_MULTICAST, NO_PREFIX_AVAIL = range(7)
-
-_IA_HEADER = struct.Struct("!III")
-_IAADDR = struct.Struct("!16sII")
-_IAPREFIX = struct.Struct("!IIB16s")
+OPTION_PD_EXCLUDE = 67  # RFC 6603
+OPTION_CLIENT_LINKLAYER_ADDR = 79  # RFC 6939
 _CACHE_LIMIT = 4096
-
-
-def status_option(code: int, text: str) -> tuple[int, bytes]:
-    return OPT_STATUS_CODE, code.to_bytes(2, "big") + text.encode()
-
-
-def encode_options(options: Iterable[tuple[int, bytes]]) -> bytes:
-    return b"".join(code.to_bytes(2, "big") + len(data).to_bytes(2, "big") + data for code, data in options)
 
 
 @dataclass(slots=True)
@@ -61,7 +47,7 @@ class Resource:
     prefix_len: int
     preferred: int
     valid: int
-    options: list[tuple[int, bytes]] = field(default_factory=list)
+    options: list[Option6] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -71,21 +57,17 @@ class IaReply:
     t1: int = 0
     t2: int = 0
     resources: list[Resource] = field(default_factory=list)
-    status: tuple[int, str] | None = None
+    status: tuple[Status, str] | None = None
 
-    def to_option(self) -> tuple[int, bytes]:
-        parts = [_IA_HEADER.pack(self.iaid, self.t1, self.t2)]
-        for r in self.resources:
-            sub = encode_options(r.options)
-            if self.kind == LeaseType.PD:
-                body = _IAPREFIX.pack(r.preferred, r.valid, r.prefix_len, r.address.to_bytes(16, "big")) + sub
-                parts.append(encode_options([(OPT_IAPREFIX, body)]))
-            else:
-                body = _IAADDR.pack(r.address.to_bytes(16, "big"), r.preferred, r.valid) + sub
-                parts.append(encode_options([(OPT_IAADDR, body)]))
-        if self.status is not None:
-            parts.append(encode_options([status_option(*self.status)]))
-        return (OPT_IA_PD if self.kind == LeaseType.PD else OPT_IA_NA), b"".join(parts)
+    def to_option(self) -> Option6:
+        extra = [status_option(*self.status)] if self.status is not None else []
+        if self.kind == LeaseType.PD:
+            prefixes = [
+                IaPrefix(r.address, r.prefix_len, r.preferred, r.valid, r.options) for r in self.resources
+            ]
+            return IaPd(self.iaid, self.t1, self.t2, prefixes, extra).to_option()
+        addresses = [IaAddress(r.address, r.preferred, r.valid, r.options) for r in self.resources]
+        return IaNa(self.iaid, self.t1, self.t2, addresses, extra).to_option()
 
 
 def tee_times6(p: PreparedSubnet6, preferred: int) -> tuple[int, int]:
@@ -107,7 +89,7 @@ def tee_times6(p: PreparedSubnet6, preferred: int) -> tuple[int, int]:
     return (t1 if t1 < t2 else 0), t2
 
 
-def pd_exclude_option(pool: PreparedPool6, delegated: int) -> tuple[int, bytes] | None:
+def pd_exclude_option(pool: PreparedPool6) -> Option6 | None:
     """RFC 6603 PD Exclude for a prefix delegated from `pool`: the excluded prefix length and the
     bits of the configured excluded prefix between the delegated and the excluded lengths."""
     pd = pool.pd_pool
@@ -117,12 +99,7 @@ def pd_exclude_option(pool: PreparedPool6, delegated: int) -> tuple[int, bytes] 
     subnet_id = (pd.excluded_prefix >> (128 - pd.excluded_prefix_len)) & ((1 << bits) - 1)
     size = (bits + 7) // 8
     payload = bytes((pd.excluded_prefix_len,)) + (subnet_id << (size * 8 - bits)).to_bytes(size, "big")
-    return OPT_PD_EXCLUDE, payload
-
-
-def requested_codes(q: Packet6) -> frozenset[int]:
-    oro = q.get(OPT_ORO) or b""
-    return frozenset(int.from_bytes(oro[i : i + 2], "big") for i in range(0, len(oro) - 1, 2))
+    return OPTION_PD_EXCLUDE, payload
 
 
 class ReplyBuilder6:
@@ -171,22 +148,22 @@ class ReplyBuilder6:
         msg_type: int,
         *,
         ias: Sequence[IaReply] = (),
-        status: tuple[int, str] | None = None,
+        status: tuple[Status, str] | None = None,
         rapid_commit: bool = False,
         configured: OptionMap6 | None = None,
     ) -> Packet6:
-        options: list[tuple[int, bytes]] = []
-        client_id = q.get(OPT_CLIENTID)
+        options: list[Option6] = []
+        client_id = q.get(OPTION_CLIENTID)
         if client_id is not None:
-            options.append((OPT_CLIENTID, client_id))
-        options.append((OPT_SERVERID, self.server_duid))
+            options.append((OPTION_CLIENTID, client_id))
+        options.append((OPTION_SERVERID, self.server_duid))
         options.extend(ia.to_option() for ia in ias)
         if rapid_commit:
-            options.append((OPT_RAPID_COMMIT, b""))
+            options.append((OPTION_RAPID_COMMIT, b""))
         if status is not None:
             options.append(status_option(*status))
         if configured:
-            wanted = requested_codes(q)
+            wanted = set(q.oro)
             for code, (payload, always) in configured.items():
                 if always or code in wanted:
                     options.append((code, payload))
@@ -197,7 +174,7 @@ def wrap_relays(reply: Packet6, relays: Sequence[RelayMessage6]) -> Packet6 | Re
     """The reply inside one Relay-repl per Relay-forw (`relays` outermost first)."""
     wrapped: Packet6 | RelayMessage6 = reply
     for relay in reversed(relays):
-        echoed = [(code, data) for code, data in relay.options if code == OPT_INTERFACE_ID]
+        echoed = [(code, data) for code, data in relay.options if code == OPTION_INTERFACE_ID]
         wrapped = RelayMessage6(
             RELAY_REPL, relay.hop_count, relay.link_address, relay.peer_address, echoed, wrapped
         )

@@ -235,7 +235,11 @@ class CommandHandlers(PartnerOperations):
             except ValueError:
                 partner = State.UNAVAILABLE
             self.comm.set_partner_state(partner)
-            self._transition(State.WAITING, now)
+            # Kea 2.2 goes back to the state it had before partner-in-maintenance (observed:
+            # PIM -> hot-standby), no resync: it kept sending lease updates to the partner in
+            # maintenance, and a primary in waiting would leave the clients unserved.
+            target = self.prev_state if self.prev_state is not State.PARTNER_IN_MAINTENANCE else State.WAITING
+            self._transition(target, now)
             self._run_model(Event.MAINTENANCE_CANCEL, now)
             answer = make_answer(commands.RESULT_SUCCESS, "Server maintenance successfully canceled.")
             self._out.append(CommandReply(run.ticket, answer))

@@ -1,8 +1,8 @@
 """What differs between DHCPv4 and DHCPv6 HA: command names, lease JSON, how updates are grouped.
 
-The core is written against `LeaseFamily`; `V4` is the DHCPv4 implementation. A DHCPv6 family
-plugs in with lease6-get-page, one lease6-bulk-apply per transaction (and for the whole backlog),
-and Lease6 JSON.
+The core is written against `LeaseFamily`. `V4`: lease4-update / lease4-del per lease, lease4 JSON.
+`V6`: one lease6-bulk-apply per client transaction (and one for the whole backlog), lease6 JSON;
+the sync pages with lease6-get-page (hakea.ha.commands.lease_get_page picks the name by service).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from typing import Any, Protocol
 
 from hakea.ha import commands
 from hakea.leases.json4 import format_ipv4, lease4_from_json
+from hakea.leases.json6 import format_ipv6, lease6_from_json, lease6_to_update_args
 from hakea.leases.model import Lease4
+from hakea.leases.model6 import Lease6
 
 
 class BacklogOp(Enum):
@@ -66,6 +68,55 @@ class Lease4Family:
 
 
 V4 = Lease4Family()
+
+
+def lease6_bulk_apply(updated: Sequence[Lease6], deleted: Sequence[Lease6]) -> dict[str, Any]:
+    """Kea 2.2's HA update for DHCPv6 (observed from kea-dhcp6 2.2.0, see hakea.leases.json6):
+    {"arguments": {"deleted-leases": [...], "leases": [...]}, "command": "lease6-bulk-apply",
+    "service": ["dhcp6"]}, each lease with "expire" in place of "cltt"."""
+    return {
+        "arguments": {
+            "deleted-leases": [lease6_to_update_args(lease) for lease in deleted],
+            "leases": [lease6_to_update_args(lease) for lease in updated],
+        },
+        "command": "lease6-bulk-apply",
+        "service": ["dhcp6"],
+    }
+
+
+class Lease6Family:
+    service = "dhcp6"
+    backlog_batch = 0  # Kea sends a DHCPv6 backlog as one lease6-bulk-apply
+
+    def update_commands(self, updated: Sequence[Any], deleted: Sequence[Any]) -> list[dict[str, Any]]:
+        return [lease6_bulk_apply(updated, deleted)]
+
+    def backlog_command(self, entries: Sequence[tuple[BacklogOp, Any]]) -> dict[str, Any]:
+        # A lease deleted then re-added (or the reverse) within the backlog: its last operation wins.
+        last: dict[tuple[int, int], tuple[BacklogOp, Lease6]] = {}
+        for op, lease in entries:
+            last[(int(lease.type), lease.address)] = (op, lease)
+        deleted = [lease for op, lease in last.values() if op is BacklogOp.DELETE]
+        updated = [lease for op, lease in last.values() if op is BacklogOp.ADD]
+        return lease6_bulk_apply(updated, deleted)
+
+    def lease_from_json(self, obj: Any) -> Lease6:
+        return lease6_from_json(obj)
+
+    def lease_address(self, lease: Any) -> str:
+        assert isinstance(lease, Lease6)
+        return format_ipv6(lease.address)
+
+    def lease_lb_key(self, lease: Any) -> bytes | None:
+        assert isinstance(lease, Lease6)
+        return lease.duid or None
+
+    def lease_lifetime(self, lease: Any) -> int:
+        assert isinstance(lease, Lease6)
+        return lease.valid_lft
+
+
+V6 = Lease6Family()
 
 
 class LeaseUpdateBacklog:

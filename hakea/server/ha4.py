@@ -35,6 +35,7 @@ from hakea.ha.actions import (
     SetDhcpService,
     StateChanged,
 )
+from hakea.ha.commands import RESULT_ERROR, make_answer
 from hakea.ha.config import HAConfig, parse_ha_config
 from hakea.ha.core import HA_COMMANDS, HACore
 from hakea.ha.query_filter import QueryInfo, query_info_v4
@@ -141,6 +142,12 @@ class HA4Adapter:
             if not fut.done():
                 fut.set_result(False)
         self._parked.clear()
+        # Commands still waiting for the partner (ha-sync, ha-maintenance-*) would otherwise never
+        # be answered: their requests died with the tasks above.
+        stopped = make_answer(RESULT_ERROR, "HA service stopped (reconfiguration or shutdown).")
+        for reply in self._tickets.values():
+            if not reply.done():
+                reply.set_result(stopped)
         for name in HA_COMMANDS:
             if name in self.daemon.registry:
                 self.daemon.registry.unregister(name)

@@ -204,7 +204,7 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
         if limit <= 0:
             raise CommandError("page size of retrieved leases must not be 0")
         leases = store().page(after, limit)
-        body = {"leases": [lease4_to_json(le) for le in leases], "count": len(leases)}
+        body = {"count": len(leases), "leases": [lease4_to_json(le) for le in leases]}  # Kea's key order
         return envelope.answer(0 if leases else _EMPTY, f"{len(leases)} IPv4 lease(s) found.", body)
 
     async def lease4_get_by_hw_address(args: Args, req: CommandRequest) -> dict[str, Any]:

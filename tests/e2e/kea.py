@@ -99,11 +99,15 @@ def http_command(url: str, command: str, arguments: dict[str, Any] | None = None
 # ------------------------------------------------------------------------------------ configs
 
 
-def dhcp4_config(name: str, mode: str | None, workdir: Path, *, primary_first: bool = True,
+def dhcp4_config(name: str, mode: str | None, workdir: Path, *, agent: bool = False,
                  heartbeat_delay: int = 1000, max_response_delay: int = 3000,
                  sync_page_limit: int = 10) -> dict[str, Any]:
     """The Kea 2.2 "Dhcp4" map for server NAME ("server1" or "server2") in MODE ("hot-standby",
-    "load-balancing" or None for a standalone server). server1 is the primary."""
+    "load-balancing" or None for a standalone server). server1 is the primary.
+
+    By default HA runs multi-threaded over Kea's dedicated listener on the peer URL; with `agent`
+    multi-threading is off and Kea's HA talks through kea-ctrl-agent, which then owns the peer URL
+    (Kea 2.2's classic layout). hakea serves its peer URL itself either way."""
     pools: list[dict[str, Any]]
     if mode == "load-balancing":
         pools = [{"pool": POOLS_LB[0], "client-class": "HA_server1"},
@@ -121,20 +125,26 @@ def dhcp4_config(name: str, mode: str | None, workdir: Path, *, primary_first: b
         "subnet4": [{"id": SUBNET_ID, "subnet": SUBNET, "relay": {"ip-addresses": [RELAY]},
                      "pools": pools, "option-data": [{"name": "routers", "data": "10.1.0.1"}]}],
         "hooks-libraries": [{"library": LEASE_CMDS}],
-        "loggers": [{"name": "kea-dhcp4", "severity": "DEBUG", "debuglevel": 40,
-                     "output_options": [{"output": "stdout"}]}],
+        "loggers": [{"name": "kea-dhcp4", "severity": "INFO", "output_options": [{"output": "stdout"}]}],
     }
     if mode is None:
         return d
     second = "standby" if mode == "hot-standby" else "secondary"
-    d["multi-threading"] = {"enable-multi-threading": True, "thread-pool-size": 2,
-                            "packet-queue-size": 64}
-    d["hooks-libraries"].append({"library": HA_HOOK, "parameters": {"high-availability": [{
+    ha: dict[str, Any] = {
         "this-server-name": name, "mode": mode,
         "heartbeat-delay": heartbeat_delay, "max-response-delay": max_response_delay,
         "max-ack-delay": 1000, "max-unacked-clients": 0, "sync-page-limit": sync_page_limit,
-        "multi-threading": {"enable-multi-threading": True, "http-dedicated-listener": True,
-                            "http-listener-threads": 2, "http-client-threads": 2},
+    }
+    if agent:
+        d["multi-threading"] = {"enable-multi-threading": False}
+        ha["multi-threading"] = {"enable-multi-threading": False}
+    else:
+        d["multi-threading"] = {"enable-multi-threading": True, "thread-pool-size": 2,
+                                "packet-queue-size": 64}
+        ha["multi-threading"] = {"enable-multi-threading": True, "http-dedicated-listener": True,
+                                 "http-listener-threads": 2, "http-client-threads": 2}
+    d["hooks-libraries"].append({"library": HA_HOOK, "parameters": {"high-availability": [{
+        **ha,
         "peers": [
             {"name": "server1", "url": f"http://198.51.100.1:{PEER_PORT}/", "role": "primary"},
             {"name": "server2", "url": f"http://198.51.100.2:{PEER_PORT}/", "role": second},
@@ -155,7 +165,9 @@ class Server:
     procs: Procs
     workdir: Path
     mode: str | None
+    agent: bool = False  # Kea: HA through kea-ctrl-agent instead of the dedicated listener
     proc: subprocess.Popen[bytes] | None = None
+    agent_proc: subprocess.Popen[bytes] | None = None
     starts: int = 0
     _ns: Netns | None = field(default=None, repr=False)
 
@@ -198,8 +210,15 @@ class Server:
         return self.procs.log(self.log_name)
 
     def write_config(self, **kw: Any) -> None:
-        self.config_file.write_text(json.dumps({"Dhcp4": dhcp4_config(self.name, self.mode, self.workdir,
-                                                                      **kw)}, indent=1))
+        d = dhcp4_config(self.name, self.mode, self.workdir, agent=self.agent, **kw)
+        self.config_file.write_text(json.dumps({"Dhcp4": d}, indent=1))
+        if self.agent and self.flavor == "kea":
+            (self.workdir / f"{self.name}-agent.json").write_text(json.dumps({"Control-agent": {
+                "http-host": self.address, "http-port": PEER_PORT,
+                "control-sockets": {"dhcp4": {"socket-type": "unix", "socket-name": str(self.sock)}},
+                "loggers": [{"name": "kea-ctrl-agent", "severity": "INFO",
+                             "output_options": [{"output": "stdout"}]}],
+            }}, indent=1))
 
     def start(self, *, empty: bool = False, timeout: float = 15.0) -> None:
         """Start the server (the configuration must be written); `empty` removes its lease files."""
@@ -230,8 +249,25 @@ class Server:
             return ctl_ready(self.sock)
 
         wait_until(ready, timeout, interval=0.1, what=f"{self.name} ({self.flavor}) control socket")
+        if self.agent and self.flavor == "kea" and (self.agent_proc is None or self.agent_proc.poll() is not None):
+            argv = ["kea-ctrl-agent", "-c", str(self.workdir / f"{self.name}-agent.json")]
+            self.agent_proc = self.procs.start(f"{self.log_name}-agent",
+                                               self.lab.exec_argv(f"s{self.index}", argv), env)
+
+            def listening() -> bool:
+                assert self.agent_proc is not None
+                if self.agent_proc.poll() is not None:
+                    raise AssertionError(f"kea-ctrl-agent exited:\n{self.procs.log(self.log_name + '-agent')}")
+                try:
+                    return self.http("version-get", timeout=1.0)["result"] == 0
+                except (OSError, urllib.error.URLError):
+                    return False
+
+            wait_until(listening, timeout, interval=0.1, what=f"{self.name}'s kea-ctrl-agent")
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Stop the DHCP server (a kea-ctrl-agent in front of Kea keeps running, as it would when
+        only kea-dhcp4 crashes)."""
         if self.proc is not None:
             self.procs.kill(self.proc, sig)
 
@@ -241,6 +277,8 @@ class Server:
 
     def close(self) -> None:
         self.kill(signal.SIGTERM)
+        if self.agent_proc is not None:
+            self.procs.kill(self.agent_proc, signal.SIGTERM)
         if self._ns is not None:
             self._ns.close()
 
@@ -369,6 +407,33 @@ def _relay_discover(servers: list[str], macs: list[bytes], wait: float) -> dict[
         sock.close()
 
 
+def _client_story(server: str) -> dict[str, Any]:
+    """In the client namespace, as a relay for four clients of `server`: one bound, one declined,
+    one released, one renewed. Returns their addresses."""
+    from tests.e2e import dhcp_client as dc
+
+    relay = dc.Relay(RELAY, server, 67)
+    try:
+        macs = [dc.mac_of(0xC0DE00 + n) for n in range(4)]
+        acks = [relay.dora(mac)[1] for mac in macs]
+        relay.decline(macs[1], acks[1].address, server)
+        relay.release(macs[2], acks[2].address, server)
+        renewed = relay.renew(macs[3], acks[3].address)
+        assert renewed is not None and renewed.message_type == dc.ACK, renewed
+        return {"bound": acks[0].address, "declined": acks[1].address, "released": acks[2].address,
+                "renewed": acks[3].address, "released-mac": dc.mac_str(macs[2])}
+    finally:
+        relay.close()
+
+
+def client_story(lab: Lab, server: str) -> dict[str, Any]:
+    ns = Netns(lab.ns("cl"))
+    try:
+        return ns.run(_client_story, server)
+    finally:
+        ns.close()
+
+
 def discover_everywhere(lab: Lab, servers: list[str], macs: list[bytes], wait: float = 3.0
                         ) -> dict[str, list[str]]:
     ns = Netns(lab.ns("cl"))
@@ -396,6 +461,7 @@ class Seen:
     dst: str
     command: str
     body: dict[str, Any] | None
+    at: float  # time.monotonic()
 
 
 class Sniffer:
@@ -456,4 +522,4 @@ class Sniffer:
             with contextlib.suppress(ValueError):
                 parsed = json.loads(payload[start + 4 :])
                 body = parsed if isinstance(parsed, dict) else None
-        self.seen.append(Seen(src, dst, m.group(1).decode(), body))
+        self.seen.append(Seen(src, dst, m.group(1).decode(), body, time.monotonic()))

@@ -2,7 +2,8 @@
 
 Namespaces: the client (perfdhcp, scripted relay) at 198.51.100.10, server1 at .1, server2 at .2,
 on one bridge. Both servers run the same kind of Kea configuration (tests.e2e.kea.dhcp4_config):
-HA over Kea's dedicated HTTP listener with multi-threading, lease_cmds loaded, memfile leases.
+lease_cmds and HA loaded, memfile leases, HA over Kea's dedicated HTTP listener with
+multi-threading -- or, for the "agent" cases, Kea single-threaded behind kea-ctrl-agent.
 docs/operator-guide-replace-kea.md follows the same steps; docs/kea-interop.md records what these
 tests saw Kea do.
 """
@@ -24,6 +25,7 @@ from tests.e2e.kea import (
     RELAY,
     Server,
     Sniffer,
+    client_story,
     discover_everywhere,
     lease_set,
     perfdhcp,
@@ -36,11 +38,13 @@ pytestmark = pytest.mark.e2e
 HS = "hot-standby"
 LB = "load-balancing"
 PD = "partner-down"
+PIM = "partner-in-maintenance"
+IM = "in-maintenance"
 
 
 @pytest.fixture(scope="module")
 def net() -> Iterator[Lab]:
-    need("kea-dhcp4", "perfdhcp")
+    need("kea-dhcp4", "kea-ctrl-agent", "perfdhcp")
     with lab("ki") as the_lab:
         the_lab.add_host("cl", f"{RELAY}/24")
         the_lab.add_host("s1", "198.51.100.1/24")
@@ -60,28 +64,37 @@ def pair_dir(workdir: Path) -> Path:
 
 
 class Pair:
-    def __init__(self, net: Lab, procs: Procs, workdir: Path, mode: str, flavors: tuple[str, str]) -> None:
-        self.s1 = Server("server1", flavors[0], net, procs, workdir, mode)
-        self.s2 = Server("server2", flavors[1], net, procs, workdir, mode)
+    def __init__(self, net: Lab, procs: Procs, workdir: Path, mode: str, flavors: tuple[str, str],
+                 agent: bool = False) -> None:
+        self.s1 = Server("server1", flavors[0], net, procs, workdir, mode, agent=agent)
+        self.s2 = Server("server2", flavors[1], net, procs, workdir, mode, agent=agent)
         self.net = net
         for s in (self.s1, self.s2):
             s.write_config()
 
+    @property
+    def servers(self) -> tuple[Server, Server]:
+        return self.s1, self.s2
+
     def start(self) -> None:
-        for s in (self.s1, self.s2):
+        for s in self.servers:
             s.start()
 
     def close(self) -> None:
-        for s in (self.s1, self.s2):
+        for s in self.servers:
             s.close()
+
+    def check_alive(self) -> None:
+        for s in self.servers:
+            assert s.running, f"{s.name} ({s.flavor}) died:\n{s.log()[-3000:]}"
 
 
 @pytest.fixture
 def make_pair(net: Lab, procs: Procs, pair_dir: Path) -> Iterator[Any]:
     pairs: list[Pair] = []
 
-    def make(mode: str, flavors: tuple[str, str]) -> Pair:
-        pairs.append(Pair(net, procs, pair_dir, mode, flavors))
+    def make(mode: str, flavors: tuple[str, str], agent: bool = False) -> Pair:
+        pairs.append(Pair(net, procs, pair_dir, mode, flavors, agent))
         return pairs[-1]
 
     try:
@@ -91,9 +104,9 @@ def make_pair(net: Lab, procs: Procs, pair_dir: Path) -> Iterator[Any]:
             p.close()
 
 
-def load(pair: Pair, server: Server, count: int, batch: int) -> None:
-    """`count` DORA exchanges from perfdhcp to `server`, new clients for each batch."""
-    out = perfdhcp(pair.net, count=count, server=server.address, batch=batch)
+def load(pair: Pair, server: Server | None, count: int, batch: int) -> None:
+    """`count` DORA exchanges from perfdhcp to `server` (None: broadcast), new clients per batch."""
+    out = perfdhcp(pair.net, count=count, server=server.address if server else None, batch=batch)
     assert "REQUEST-ACK" in out, out
 
 
@@ -108,8 +121,9 @@ def assert_same_leases(a: Server, b: Server, at_least: int) -> set[tuple[Any, ..
     return leases
 
 
-def synced_from(sniffer: Sniffer, syncer: Server, source: Server) -> list[str]:
-    """The commands `syncer` sent to `source` while synchronising; checks Kea's sequence."""
+def synced_from(sniffer: Sniffer, syncer: Server, source: Server) -> None:
+    """`syncer` synchronised from `source` as Kea 2.2 does: dhcp-disable (origin ha-partner),
+    paged lease4-get-page from "start", then one ha-sync-complete-notify and no dhcp-enable."""
     sent = [s for s in sniffer.seen if s.src == syncer.address and s.dst == source.address
             and s.command != "ha-heartbeat"]
     names = [s.command for s in sent]
@@ -123,23 +137,46 @@ def synced_from(sniffer: Sniffer, syncer: Server, source: Server) -> list[str]:
     assert pages[0].body is not None and pages[0].body["arguments"]["from"] == "start"
     assert pages[1].body is not None and pages[1].body["arguments"]["from"] != "start"
     assert names[first:].count("ha-sync-complete-notify") == 1, names
+    assert names[-1] == "ha-sync-complete-notify", names
     assert "dhcp-enable" not in names[first:], names  # the notify re-enables the partner
-    return names
+    if source.flavor == "hakea":
+        state = source.http("status-get")["arguments"]["dhcp-state"]
+        assert state == {"disabled-by": [], "enabled": True}, state
+
+
+def check_story(pair: Pair, story: dict[str, Any]) -> None:
+    """The scripted clients' leases are the same on both servers: declined, released gone."""
+    for s in pair.servers:
+        by_ip = {le["ip-address"]: le for le in s.leases(over_http=True)}
+        assert by_ip[story["bound"]]["state"] == 0, (s.name, by_ip.get(story["bound"]))
+        assert by_ip[story["renewed"]]["state"] == 0
+        assert by_ip[story["declined"]]["state"] == 1, (s.name, by_ip.get(story["declined"]))
+        # Released: gone (its address may have gone to another client since).
+        assert all(le["hw-address"] != story["released-mac"] for le in by_ip.values()), s.name
 
 
 # ------------------------------------------------------------------------------------ scenarios
 
+FLAVORS = [
+    pytest.param(("kea", "hakea"), False, id="kea-primary"),
+    pytest.param(("hakea", "kea"), False, id="hakea-primary"),
+    pytest.param(("kea", "hakea"), True, id="kea-primary-agent"),
+    pytest.param(("hakea", "kea"), True, id="hakea-primary-agent"),
+]
 
-@pytest.mark.parametrize("flavors", [("kea", "hakea"), ("hakea", "kea")], ids=["kea-primary", "hakea-primary"])
-def test_hot_standby_pair(make_pair: Any, flavors: tuple[str, str]) -> None:
-    pair: Pair = make_pair(HS, flavors)
-    s1, s2 = pair.s1, pair.s2
+
+@pytest.mark.parametrize(("flavors", "agent"), FLAVORS)
+def test_hot_standby_pair(make_pair: Any, flavors: tuple[str, str], agent: bool) -> None:
+    pair: Pair = make_pair(HS, flavors, agent)
+    s1, s2 = pair.servers
     pair.start()
     wait_states({s1: HS, s2: HS}, 20)
 
-    # The primary answers; every lease reaches the standby.
+    # The primary answers; every lease, decline and release reaches the standby.
     load(pair, s1, 50, batch=1)
+    story = client_story(pair.net, s1.address)
     first = assert_same_leases(s1, s2, at_least=45)
+    check_story(pair, story)
 
     # The primary dies: the standby takes over in partner-down and answers.
     s1.kill()
@@ -155,15 +192,8 @@ def test_hot_standby_pair(make_pair: Any, flavors: tuple[str, str]) -> None:
     synced_from(sniffer, s1, s2)
     assert assert_same_leases(s1, s2, at_least=len(survivor)) == survivor
 
-    # The standby restarts empty: it syncs from the primary, back to hot-standby.
-    s2.kill()
-    with Sniffer(pair.net, "s1") as sniffer:
-        s2.start(empty=True)
-        wait_states({s1: HS, s2: HS}, 30)
-    synced_from(sniffer, s2, s1)
-    assert assert_same_leases(s1, s2, at_least=len(survivor)) == survivor
-
-    # The standby is down: the primary goes partner-down, serves, and the standby resyncs.
+    # The standby goes away: the primary goes partner-down and serves; the standby comes back
+    # empty and syncs from it.
     s2.kill()
     wait_states({s1: PD}, 15)
     load(pair, s1, 20, batch=3)
@@ -174,8 +204,39 @@ def test_hot_standby_pair(make_pair: Any, flavors: tuple[str, str]) -> None:
         wait_states({s1: HS, s2: HS}, 30)
     synced_from(sniffer, s2, s1)
     assert assert_same_leases(s1, s2, at_least=len(grown)) == grown
-    for s in (s1, s2):
-        assert s.running, s.log()[-3000:]
+    check_story(pair, story)
+
+    # And the pair serves on: the primary's new leases reach the restarted standby.
+    load(pair, s1, 10, batch=4)
+    assert len(assert_same_leases(s1, s2, at_least=len(grown) + 8)) > len(grown)
+    pair.check_alive()
+
+
+@pytest.mark.parametrize("flavors", [("kea", "hakea"), ("hakea", "kea")], ids=["kea-primary", "hakea-primary"])
+def test_maintenance_and_ha_sync(make_pair: Any, flavors: tuple[str, str]) -> None:
+    """ha-maintenance-start/-cancel from either server, and ha-sync towards the partner."""
+    pair: Pair = make_pair(HS, flavors)
+    s1, s2 = pair.servers
+    pair.start()
+    wait_states({s1: HS, s2: HS}, 20)
+    load(pair, s1, 20, batch=5)
+    for boss, other in ((s1, s2), (s2, s1)):
+        answer = boss.http("ha-maintenance-start", timeout=10)
+        assert answer["result"] == 0 and "partner-in-maintenance" in answer["text"], answer
+        wait_states({boss: PIM, other: IM}, 5)
+        # The server in charge answers every client (the standby too: it serves server1's scope).
+        load(pair, boss, 10, batch=6 if boss is s1 else 7)
+        answer = boss.http("ha-maintenance-cancel", timeout=10)
+        assert answer == {"result": 0, "text": "Server maintenance successfully canceled."}
+        # Kea 2.2 goes straight back to hot-standby (no waiting/syncing) on both sides.
+        assert boss.ha_state() == HS and other.ha_state() == HS
+    leases = assert_same_leases(s1, s2, at_least=35)
+    for syncer, source in ((s1, s2), (s2, s1)):
+        answer = syncer.http("ha-sync", {"server-name": source.name, "max-period": 5}, timeout=15)
+        assert answer == {"result": 0, "text": "Lease database synchronization complete."}, answer
+    wait_states({s1: HS, s2: HS}, 5)
+    assert assert_same_leases(s1, s2, at_least=len(leases)) == leases
+    pair.check_alive()
 
 
 def lb_owner(mac: bytes) -> str:
@@ -183,35 +244,61 @@ def lb_owner(mac: bytes) -> str:
     return "198.51.100.1" if lb_hash(mac) % 2 == 0 else "198.51.100.2"
 
 
+def in_server1_pool(address: str) -> bool:
+    return int(address.split(".")[2]) < 128  # POOLS_LB: server1 10.1.0-127.x, server2 10.1.128-255.x
+
+
 @pytest.mark.parametrize("flavors", [("kea", "hakea"), ("hakea", "kea")], ids=["kea-primary", "hakea-primary"])
-def test_load_balancing_pair_agrees_on_every_owner(make_pair: Any, flavors: tuple[str, str]) -> None:
+def test_load_balancing_pair(make_pair: Any, flavors: tuple[str, str]) -> None:
     pair: Pair = make_pair(LB, flavors)
-    s1, s2 = pair.s1, pair.s2
+    s1, s2 = pair.servers
     pair.start()
     wait_states({s1: LB, s2: LB}, 20)
-    macs = [b"\x02" + bytes.fromhex(f"{n * 2654435761 % (1 << 40):010x}") for n in range(1, 201)]
+
+    # Every DISCOVER goes to both: exactly one answers, the owner by Kea's hash.
+    macs = [b"\x02" + (n * 2654435761 % (1 << 40)).to_bytes(5, "big") for n in range(1, 201)]
     answered = discover_everywhere(pair.net, [s1.address, s2.address], macs)
     per_server = {s1.address: 0, s2.address: 0}
-    print({m: w for m, w in answered.items() if len(w) != 1}, len(answered))
     for mac in macs:
         who = answered[dc.mac_str(mac)]
-        assert len(who) == 1, (dc.mac_str(mac), who)
-        assert who[0] == lb_owner(mac), (dc.mac_str(mac), who)
+        assert who == [lb_owner(mac)], (dc.mac_str(mac), who)
         per_server[who[0]] += 1
     assert min(per_server.values()) > 50, per_server
 
+    # Broadcast DORA: each server leases from its own pool, and both hold every lease.
+    load(pair, None, 60, batch=8)
+    leases = pair.s1.leases(over_http=True)
+    assert sum(in_server1_pool(le["ip-address"]) for le in leases) >= 15
+    assert sum(not in_server1_pool(le["ip-address"]) for le in leases) >= 15
+    before = assert_same_leases(s1, s2, at_least=55)
+
+    # server2 dies: server1 serves both scopes; server2 comes back empty and resyncs.
+    s2.kill()
+    wait_states({s1: PD}, 15)
+    load(pair, None, 30, batch=9)
+    grown = lease_set(s1.leases(over_http=True))
+    assert len(grown) >= len(before) + 25
+    with Sniffer(pair.net, "s1") as sniffer:
+        s2.start(empty=True)
+        wait_states({s1: LB, s2: LB}, 30)
+    synced_from(sniffer, s2, s1)
+    assert assert_same_leases(s1, s2, at_least=len(grown)) == grown
+    pair.check_alive()
+
 
 def test_lease_files_are_exchangeable(net: Lab, procs: Procs, pair_dir: Path) -> None:
-    """kea-dhcp4 starts from a lease file hakea wrote and hakea from one Kea wrote: same leases."""
+    """kea-dhcp4 starts from a lease file hakea wrote and hakea from one Kea wrote: same leases,
+    declined ones included, released ones gone."""
     for writer, reader in (("hakea", "kea"), ("kea", "hakea")):
         w = Server("server1", writer, net, procs, pair_dir / writer, None)
         w.workdir.mkdir()
         w.write_config()
         w.start()
-        out = perfdhcp(net, count=30, server=w.address, batch=4)
+        out = perfdhcp(net, count=30, server=w.address, batch=10)
         assert "REQUEST-ACK" in out, out
+        story = client_story(net, w.address)
         written = lease_set(w.leases())
-        assert len(written) >= 25
+        assert len(written) >= 28
         w.close()
         r = Server("server1", reader, net, procs, pair_dir / f"{writer}-read", None)
         r.workdir.mkdir()
@@ -219,6 +306,9 @@ def test_lease_files_are_exchangeable(net: Lab, procs: Procs, pair_dir: Path) ->
         shutil.copy(w.lease_file, r.lease_file)
         r.start()
         try:
-            assert lease_set(r.leases()) == written
+            read = r.leases()
+            assert lease_set(read) == written, (writer, reader)
+            by_ip = {le["ip-address"]: le for le in read}
+            assert by_ip[story["declined"]]["state"] == 1 and story["released"] not in by_ip, by_ip
         finally:
             r.close()

@@ -66,7 +66,11 @@ LOCATIONS: dict[str, tuple[Loc, dict[str, Kind], dict[str, Kind]]] = {
     "option-data": (lambda c: c[D]["subnet6"][0]["option-data"][0], keys6.OPTION_DATA, keys4.OPTION_DATA),
     "option-def": (lambda c: c[D]["option-def"][0], keys6.OPTION_DEF, keys4.OPTION_DEF),
     "client-class": (lambda c: c[D]["client-classes"][0], keys6.CLIENT_CLASS, keys4.CLIENT_CLASS),
-    "interfaces-config": (lambda c: c[D]["interfaces-config"], keys6.INTERFACES_CONFIG, keys4.INTERFACES_CONFIG),
+    "interfaces-config": (
+        lambda c: c[D]["interfaces-config"],
+        keys6.INTERFACES_CONFIG,
+        keys4.INTERFACES_CONFIG,
+    ),
     "lease-database": (lambda c: c[D]["lease-database"], keys6.LEASE_DATABASE, keys4.LEASE_DATABASE),
     "hosts-database": (lambda c: c[D]["hosts-database"], keys6.HOSTS_DATABASE, keys4.HOSTS_DATABASE),
     "server-id": (lambda c: c[D]["server-id"], keys6.SERVER_ID, {}),
@@ -88,17 +92,63 @@ LOCATIONS: dict[str, tuple[Loc, dict[str, Kind], dict[str, Kind]]] = {
 
 # Keys of later Kea versions (or never valid), tried everywhere.
 LATER = [
-    "allocator", "pd-allocator", "never-send", "template-test", "offer-lifetime", "ddns-ttl-percent",
-    "ddns-conflict-resolution-mode", "pool-id", "evaluate-additional-classes", "only-in-additional-list",
-    "excluded-prefixes", "extended-info-checks", "ignore-rai-link-selection", "exclude-first-last-24",
-    "ddns-ttl", "ddns-ttl-min", "ddns-ttl-max", "dhcp-socket-type", "outbound-interface",
-    "rapid-commit", "interface-id", "4o6-interface", "4o6-interface-id", "4o6-subnet",
-    "prefix", "prefixes", "ip-addresses", "ip-address", "client-id", "circuit-id",
-    "next-server", "server-hostname", "boot-file-name", "match-client-id", "authoritative",
-    "echo-client-id", "preferred-lifetime", "pd-pools", "relay-supplied-options", "mac-sources",
-    "data-directory", "server-id", "type", "identifier", "time", "htype", "enterprise-id",
-    "delegated-len", "prefix-len", "excluded-prefix", "excluded-prefix-len", "interface",
-    "option-def", "min-preferred-lifetime", "max-preferred-lifetime", "valid-lifetime", "require-client-classes",
+    "allocator",
+    "pd-allocator",
+    "never-send",
+    "template-test",
+    "offer-lifetime",
+    "ddns-ttl-percent",
+    "ddns-conflict-resolution-mode",
+    "pool-id",
+    "evaluate-additional-classes",
+    "only-in-additional-list",
+    "excluded-prefixes",
+    "extended-info-checks",
+    "ignore-rai-link-selection",
+    "exclude-first-last-24",
+    "ddns-ttl",
+    "ddns-ttl-min",
+    "ddns-ttl-max",
+    "dhcp-socket-type",
+    "outbound-interface",
+    "rapid-commit",
+    "interface-id",
+    "4o6-interface",
+    "4o6-interface-id",
+    "4o6-subnet",
+    "prefix",
+    "prefixes",
+    "ip-addresses",
+    "ip-address",
+    "client-id",
+    "circuit-id",
+    "next-server",
+    "server-hostname",
+    "boot-file-name",
+    "match-client-id",
+    "authoritative",
+    "echo-client-id",
+    "preferred-lifetime",
+    "pd-pools",
+    "relay-supplied-options",
+    "mac-sources",
+    "data-directory",
+    "server-id",
+    "type",
+    "identifier",
+    "time",
+    "htype",
+    "enterprise-id",
+    "delegated-len",
+    "prefix-len",
+    "excluded-prefix",
+    "excluded-prefix-len",
+    "interface",
+    "option-def",
+    "min-preferred-lifetime",
+    "max-preferred-lifetime",
+    "valid-lifetime",
+    "require-client-classes",
 ]
 
 SAMPLES: dict[str, Any] = {
@@ -195,6 +245,9 @@ LOCAL_SAMPLES: dict[tuple[str, str], Any] = {
     ("pool", "pool"): "2001:db8:1::100 - 2001:db8:1::1ff",
     ("control-socket", "socket-type"): "unix",
     ("relay", "ip-address"): "2001:db8::1",
+    ("shared-network", "relay"): {"ip-addresses": []},
+    ("global", "dhcp-queue-control"): {"enable-queue": False},
+    ("subnet", "id"): 4294967294,
 }
 
 
@@ -202,8 +255,14 @@ def kea(config: dict[str, Any]) -> tuple[int, str]:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(config, f)
     try:
-        env = {**os.environ, "KEA_PIDFILE_DIR": tempfile.gettempdir(), "KEA_LOCKFILE_DIR": tempfile.gettempdir()}
-        done = subprocess.run(["kea-dhcp6", "-t", f.name], capture_output=True, text=True, env=env, check=False)
+        env = {
+            **os.environ,
+            "KEA_PIDFILE_DIR": tempfile.gettempdir(),
+            "KEA_LOCKFILE_DIR": tempfile.gettempdir(),
+        }
+        done = subprocess.run(
+            ["kea-dhcp6", "-t", f.name], capture_output=True, text=True, env=env, check=False
+        )
         return done.returncode, (done.stdout + done.stderr)[-600:]
     finally:
         os.unlink(f.name)
