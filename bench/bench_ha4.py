@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -45,6 +46,7 @@ async def inner(n: int, window: int, work: str, partner_pid: int) -> dict[str, f
     from hakea.config.dhcp4 import load_dhcp4_file
     from hakea.dhcp4.engine import Engine
     from hakea.leases.memfile4 import MemfileLeaseStore4
+    from hakea.server import lease_cmds4
     from hakea.server.dhcp4_daemon import Dhcp4Daemon
     from hakea.server.ha4 import HA4Adapter
     from hakea.server.interfaces import Interface
@@ -65,6 +67,7 @@ async def inner(n: int, window: int, work: str, partner_pid: int) -> dict[str, f
     stub = bench_path4._StubSock()
     iface = Interface("eth0", 2, bench_path4.SERVER, 24, b"\x02\x00\x00\x00\x00\x01")
     sock = Dhcp4Socket(iface, stub, 0, None)  # type: ignore[arg-type]
+    lease_cmds4.register(daemon, enabled=config.lease_cmds_loaded)
     daemon.ha = HA4Adapter(daemon, config)
     await daemon.ha.start()
     deadline = time.monotonic() + 60
@@ -84,8 +87,39 @@ async def inner(n: int, window: int, work: str, partner_pid: int) -> dict[str, f
         orig_send(query, decision, s, now)
 
     daemon._send = capture  # type: ignore[method-assign]
+    waiting: list = []  # [count, future]: resolved once the stub has sent `count` datagrams
+    plain_sendto = stub.sendto
+
+    def sendto(payload: bytes, where: tuple[str, int]) -> int:
+        sent = plain_sendto(payload, where)
+        if waiting and stub.sent >= waiting[0] and not waiting[1].done():
+            waiting[1].set_result(None)
+        return sent
+
+    stub.sendto = sendto  # type: ignore[method-assign]
     handle = daemon.handle_datagram
     local = bench_path4.SERVER
+    acc = [0.0, 0.0, 0]
+    if os.environ.get("BENCH_WRITE_TIMING"):
+        from hakea.control import http_client
+
+        orig_write_send = http_client._ClientConnection.send
+
+        def timed_send(self, data, future, deadline, timeout):  # type: ignore[no-untyped-def]
+            w0, c0 = time.perf_counter(), time.thread_time()
+            orig_write_send(self, data, future, deadline, timeout)
+            acc[0] += time.perf_counter() - w0
+            acc[1] += time.thread_time() - c0
+            acc[2] += 1
+
+        http_client._ClientConnection.send = timed_send
+    prof = None
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+
+        prof = cProfile.Profile(time.process_time)
+        prof.enable()
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     c0, p0, t0 = time.process_time(), proc_cpu(partner_pid), time.monotonic()
     limit = t0 + 120
     for start in range(0, n, window):
@@ -96,15 +130,28 @@ async def inner(n: int, window: int, work: str, partner_pid: int) -> dict[str, f
         want = stub.sent + len(chunk)
         for d, a in zip(chunk, offered[base:], strict=True):
             handle(bench_path4._request_for(d, a), addr, sock, local)
-        while stub.sent < want:  # the ACKs leave as the partner acknowledges the updates
-            if time.monotonic() > limit:
-                raise SystemExit(f"stalled: {stub.sent} of {want} answers after 120 s")
-            await asyncio.sleep(0)
+        if stub.sent < want:  # the ACKs leave as the partner acknowledges the updates
+            done = asyncio.get_running_loop().create_future()
+            waiting[:] = [want, done]
+            try:
+                await asyncio.wait_for(done, max(0.1, limit - time.monotonic()))
+            except TimeoutError:
+                raise SystemExit(f"stalled: {stub.sent} of {want} answers after 120 s") from None
     wall = time.monotonic() - t0
     cpu1, cpu2 = time.process_time() - c0, proc_cpu(partner_pid) - p0
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    if acc[2]:
+        print(f"conn.send: {acc[2]} calls, wall {acc[0] / acc[2] * 1e6:.1f} us, cpu {acc[1] / acc[2] * 1e6:.1f} us",
+              file=sys.stderr)
+    if prof is not None:
+        import pstats
+
+        prof.disable()
+        pstats.Stats(prof, stream=sys.stderr).sort_stats(os.environ["BENCH_PROFILE"]).print_stats(40)
     await daemon.ha.stop()
     store.close()
-    return {"dora_per_s": n / wall, "server1_us": cpu1 / n * 1e6, "partner_us": cpu2 / n * 1e6,
+    return {"dora_per_s": n / wall, "server1_us": cpu1 / n * 1e6,
+            "server1_sys_us": (r1.ru_stime - r0.ru_stime) / n * 1e6, "partner_us": cpu2 / n * 1e6,
             "wall_s": wall}
 
 
@@ -143,6 +190,8 @@ def main() -> None:
             )
         finally:
             bench4.stop(partner)
+        if os.environ.get("BENCH_PROFILE") or os.environ.get("BENCH_WRITE_TIMING"):
+            print(r.stderr[-12000:])
         if r.returncode != 0:
             print(r.stdout, r.stderr[-3000:], bench4.log_tail("server2"))
             raise SystemExit(1)

@@ -46,7 +46,6 @@ _CHADDR_AT = 28
 
 
 class _StubSock:
-    __slots__ = ("sent",)
 
     def __init__(self) -> None:
         self.sent = 0

@@ -25,7 +25,7 @@ from hakea.config.reservations4 import decode_identifier
 from hakea.config.values import as_list, as_map, check_keys, json_type, string_list
 from hakea.config.values6 import in_prefix, ipv6_text, is_multicast, mask6, parse_ipv6, prefix_text
 
-IDENTIFIERS6 = ("duid", "hw-address", "flex-id")
+IDENTIFIERS6 = ("duid", "flex-id", "hw-address")  # Kea reads a map's keys in this (sorted) order
 _LIMITS = {"duid": 128, "hw-address": 20, "flex-id": 128}
 _RESOURCES = ("hostname", "ip-addresses", "prefixes", "option-data", "client-classes")
 
@@ -98,7 +98,7 @@ class ReservationSet6:
             )
         if len(present) > 1:
             raise ConfigError(
-                f"{path}/{present[1]}", f"the '{present[0]}' and '{present[1]}' are mutually exclusive"
+                f"{path}/{present[1]}", f"the '{present[1]}' and '{present[0]}' are mutually exclusive"
             )
         kind = present[0]
         identifier = decode_identifier(kind, obj[kind], f"{path}/{kind}", _LIMITS[kind])

@@ -245,7 +245,8 @@ def encode_option_data6(defn: OptionDef6 | None, data: str, csv_format: bool = T
     `defn` None (no definition) or `csv_format` False: `data` is hexadecimal (see parse_hex).
     Otherwise `data` is Kea's CSV text for the definition's type; as in Kea a single-valued
     option or a non-array record uses its first fields and ignores extra ones, and a plain
-    array of addresses, fqdns or tuples may be empty. Raises ValueError naming the bad value, the expected type and the option.
+    array of addresses, fqdns or tuples may be empty. Raises ValueError naming the bad value,
+    the expected type and the option.
     """
     if defn is None or not csv_format:
         try:

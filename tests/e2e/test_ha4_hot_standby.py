@@ -3,7 +3,11 @@ real hakea-dhcp4 processes talking HTTP to each other at their peer URLs.
 
 The test is the relay agent (giaddr 127.0.0.20) and talks to each server's DHCP address directly.
 Also here: the HA control commands over the peer listeners (ha-heartbeat, ha-scopes, ha-sync,
-status-get, dhcp-disable/enable with origin ha-partner).
+status-get, dhcp-disable/enable with origin ha-partner), a reload in the middle of ha-sync, and, last
+(they disturb the trio), peers that freeze (SIGSTOP) or die: a frozen standby holds back the
+primary's ACK until the lease update times out (10 s) and the ACK is dropped; a frozen backup holds
+back nothing; a dead primary is replaced by the standby once more than max-unacked-clients clients
+went unanswered.
 
 The backup: Kea 2.2 keeps a backup server silent in the "backup" state even after `ha-scopes` names
 a scope for it (its DHCP service stays disabled by HA; shared/reference/running-kea.md). hakea does
@@ -17,6 +21,7 @@ import concurrent.futures
 import json
 import re
 import signal
+import socket
 import struct
 import time
 import urllib.request
@@ -56,7 +61,7 @@ class Trio:
 @pytest.fixture(scope="module")
 def trio(workdir: Path, procs: Procs) -> Iterator[Trio]:
     port = free_port_on(RELAY, *ADDRESSES.values())
-    http = free_port_on(*ADDRESSES.values(), kind=1)  # SOCK_STREAM
+    http = free_port_on(*ADDRESSES.values(), kind=socket.SOCK_STREAM)
     peers = [Peer(n, f"http://{a}:{http}/", ROLES[n]) for n, a in ADDRESSES.items()]
     servers: dict[str, HAServer] = {}
     for name, address in ADDRESSES.items():

@@ -286,6 +286,40 @@ def test_load_balancing_pair(make_pair: Any, flavors: tuple[str, str]) -> None:
     pair.check_alive()
 
 
+@pytest.mark.parametrize("replaced", ["server1", "server2"])
+def test_replace_a_kea_server_by_hakea(make_pair: Any, replaced: str) -> None:
+    """docs/operator-guide-replace-kea.md, step by step: a Kea 2.2 pair; the partner that stays
+    takes over with ha-maintenance-start; kea-dhcp4 is stopped; hakea-dhcp4 starts with the very
+    same configuration and lease files; the pair is back in hot-standby with every lease."""
+    pair: Pair = make_pair(HS, ("kea", "kea"))
+    s1, s2 = pair.servers
+    pair.start()
+    wait_states({s1: HS, s2: HS}, 20)
+    load(pair, s1, 30, batch=11)
+    before = assert_same_leases(s1, s2, at_least=28)
+
+    old, stays = (s1, s2) if replaced == "server1" else (s2, s1)
+    # Step 3: the staying server takes all traffic; the old one is told it is in maintenance.
+    answer = stays.http("ha-maintenance-start", timeout=10)
+    assert answer["result"] == 0, answer
+    wait_states({stays: PIM, old: IM}, 5)
+    # Step 4: stop kea-dhcp4 (SIGTERM); the staying server goes partner-down and serves.
+    old.kill(15)
+    wait_states({stays: PD}, 10)
+    load(pair, stays, 10, batch=12)
+    # Step 5: hakea-dhcp4 with the unchanged configuration file and lease file.
+    new = Server(old.name, "hakea", pair.net, old.procs, old.workdir, HS)
+    pair.s1, pair.s2 = (new, s2) if replaced == "server1" else (s1, new)
+    new.start()
+    wait_states({pair.s1: HS, pair.s2: HS}, 30)
+    after = assert_same_leases(pair.s1, pair.s2, at_least=len(before) + 8)
+    assert before < after
+    # Step 6: clients are served by the primary, whichever program it is now.
+    load(pair, pair.s1, 10, batch=13)
+    assert len(assert_same_leases(pair.s1, pair.s2, at_least=len(after) + 8)) > len(after)
+    pair.check_alive()
+
+
 def test_lease_files_are_exchangeable(net: Lab, procs: Procs, pair_dir: Path) -> None:
     """kea-dhcp4 starts from a lease file hakea wrote and hakea from one Kea wrote: same leases,
     declined ones included, released ones gone."""

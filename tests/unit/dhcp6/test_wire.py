@@ -88,13 +88,23 @@ DHCLIENT_SOLICIT_NA_PD = bytes.fromhex(
     "03000c0000004200000e10000015180019000c0000004200000e1000001518"
 )
 # dhclient -6 -S: Information-request with a DUID-LL.
-DHCLIENT_INFO_REQUEST = bytes.fromhex("0b7b23c60001000a0003000102000000004200060008001700180027001f000800020000")
+DHCLIENT_INFO_REQUEST = bytes.fromhex(
+    "0b7b23c60001000a0003000102000000004200060008001700180027001f000800020000"
+)
 
 # The query: Relay-forw(link 2001:db8:1::1, peer fe80::2, Solicit(xid 0a0b0c: client-id, ORO 23,
 # elapsed 0, IA_NA 7, IA_PD 9)); kea-dhcp6 2.2.0 (dns-servers 2001:db8::1, a /64 pool, a /48
 # pd-pool delegating /56) answered KEA_ADVERTISE.
 KEA_QUERY = relay_forw(
-    msg(SOLICIT, 0x0A0B0C, opt(1, DUID), opt(6, b"\x00\x17"), opt(8, b"\0\0"), opt(3, IA_NA_7), opt(25, IA_PD_9)),
+    msg(
+        SOLICIT,
+        0x0A0B0C,
+        opt(1, DUID),
+        opt(6, b"\x00\x17"),
+        opt(8, b"\0\0"),
+        opt(3, IA_NA_7),
+        opt(25, IA_PD_9),
+    ),
     link=LINK,
     peer=PEER,
 )
@@ -129,7 +139,9 @@ KEA_ECHO_REPLY = bytes.fromhex(
 
 # Two relays (interface-ids "L0" next to the client, hop 0; "L1" outside, hop 1).
 NESTED_INNER = msg(SOLICIT, 0x0A0B0C, opt(1, DUID), opt(8, b"\0\0"), opt(3, IA_NA_7))
-NESTED_QUERY = relay_forw(relay_forw(NESTED_INNER, opt(18, b"L0"), link=LINK, peer=PEER), opt(18, b"L1"), hops=1, peer=PEER)
+NESTED_QUERY = relay_forw(
+    relay_forw(NESTED_INNER, opt(18, b"L0"), link=LINK, peer=PEER), opt(18, b"L1"), hops=1, peer=PEER
+)
 KEA_NESTED_REPLY = bytes.fromhex(
     "0d0100000000000000000000000000000000fe800000000000000000000000000002001200024c310009007c"
     "0d0020010db8000100000000000000000001fe800000000000000000000000000002001200024c3000090050"
@@ -211,10 +223,21 @@ def test_built_solicit_matches_dhclient() -> None:
 
 def test_kea_advertise_parses() -> None:
     r = parse_relay(KEA_ADVERTISE)
-    assert (r.msg_type, r.hop_count, r.link_address, r.peer_address, r.options) == (RELAY_REPL, 0, LINK, PEER, [])
+    assert (r.msg_type, r.hop_count, r.link_address, r.peer_address, r.options) == (
+        RELAY_REPL,
+        0,
+        LINK,
+        PEER,
+        [],
+    )
     a = r.inner
     assert isinstance(a, Packet6)
-    assert (a.msg_type, a.transaction_id, a.client_id, a.server_id) == (ADVERTISE, 0x0A0B0C, DUID, KEA_SERVER_ID)
+    assert (a.msg_type, a.transaction_id, a.client_id, a.server_id) == (
+        ADVERTISE,
+        0x0A0B0C,
+        DUID,
+        KEA_SERVER_ID,
+    )
     assert a.ia_na == [IaNa(7, 1800, 2880, [IaAddress(ip6("2001:db8:1::10"), 3600, 7200)])]
     assert a.ia_pd == [IaPd(9, 1800, 2880, [IaPrefix(ip6("2001:db8:8::"), 56, 3600, 7200)])]
     assert a.get(23) == ip6("2001:db8::1").to_bytes(16, "big")
@@ -242,7 +265,7 @@ def test_relay_reply_echoes_interface_id_and_source_port() -> None:
     rebuilt = relay_reply(forw, kea.innermost)
     assert rebuilt.options == [(18, b"eth7"), (135, b"\x02\x23")]
     assert rebuilt.to_bytes() == KEA_ECHO_REPLY
-    assert RELAY_ECHOED == {18, 135}
+    assert frozenset({18, 135}) == RELAY_ECHOED
 
 
 def test_relay_reply_mirrors_a_nested_chain() -> None:
@@ -353,13 +376,21 @@ def test_typed_accessors() -> None:
     assert m.status == StatusCode(Status.USE_MULTICAST, "use multicast")
     assert m.elapsed_time == 0xFFFF
     empty = Packet6(SOLICIT)
-    assert (empty.preference, empty.unicast, empty.status, empty.elapsed_time, empty.oro) == (None, None, None, None, [])
+    assert (empty.preference, empty.unicast, empty.status, empty.elapsed_time, empty.oro) == (
+        None,
+        None,
+        None,
+        None,
+        [],
+    )
     assert empty.client_id is None and Packet6(SOLICIT, 0, [(1, b"")]).client_id is None
 
 
 def test_longer_fixed_options_read_their_first_bytes() -> None:
     # Kea answered an elapsed time of 3 bytes, a preference of 2 and a unicast of 17 (observed).
-    m = parse_client(msg(SOLICIT, 1, opt(8, b"\x01\x02\x03"), opt(7, b"\x05\x06"), opt(12, bytes(15) + b"\x01\xff")))
+    m = parse_client(
+        msg(SOLICIT, 1, opt(8, b"\x01\x02\x03"), opt(7, b"\x05\x06"), opt(12, bytes(15) + b"\x01\xff"))
+    )
     assert (m.elapsed_time, m.preference, m.unicast) == (0x0102, 5, 1)
 
 
@@ -367,11 +398,14 @@ def test_longer_fixed_options_read_their_first_bytes() -> None:
 # IA_NA 7 plus the option shown (or with the shown change).
 SOLICIT_BASE = (opt(1, DUID), opt(8, b"\0\0"))
 KEA_ACCEPTS = {
-    "truncated trailing option": msg(SOLICIT, 1, *SOLICIT_BASE, opt(3, IA_NA_7)) + bytes.fromhex("001700102001"),
+    "truncated trailing option": msg(SOLICIT, 1, *SOLICIT_BASE, opt(3, IA_NA_7))
+    + bytes.fromhex("001700102001"),
     "2 trailing bytes": msg(SOLICIT, 1, *SOLICIT_BASE, opt(3, IA_NA_7)) + b"\x00\x17",
     "IA_NA with 3 junk bytes": msg(SOLICIT, 1, *SOLICIT_BASE, opt(3, IA_NA_7 + b"\x00\x05\x00")),
     "IAADDR of 25 bytes": msg(SOLICIT, 1, *SOLICIT_BASE, opt(3, IA_NA_7 + opt(5, bytes(25)))),
-    "IAPREFIX length 200": msg(SOLICIT, 1, *SOLICIT_BASE, opt(25, IA_PD_9 + opt(26, bytes(8) + b"\xc8" + bytes(16)))),
+    "IAPREFIX length 200": msg(
+        SOLICIT, 1, *SOLICIT_BASE, opt(25, IA_PD_9 + opt(26, bytes(8) + b"\xc8" + bytes(16)))
+    ),
     "rapid commit with data": msg(SOLICIT, 1, *SOLICIT_BASE, opt(14, b"ab")),
     "unknown option 300": msg(SOLICIT, 1, *SOLICIT_BASE, opt(300, b"xyz")),
     "empty message": msg(SOLICIT, 1),
@@ -388,7 +422,9 @@ KEA_DROPS = {
     "IAADDR of 20 bytes": msg(SOLICIT, 1, *SOLICIT_BASE, opt(3, IA_NA_7 + opt(5, bytes(20)))),
     "IAPREFIX of 24 bytes": msg(SOLICIT, 1, *SOLICIT_BASE, opt(25, IA_PD_9 + opt(26, bytes(24)))),
     "status of 1 byte in IA_NA": msg(SOLICIT, 1, *SOLICIT_BASE, opt(3, IA_NA_7 + opt(13, b"\0"))),
-    "status of 1 byte in IAADDR": msg(SOLICIT, 1, *SOLICIT_BASE, opt(3, IA_NA_7 + opt(5, bytes(24) + opt(13, b"\0")))),
+    "status of 1 byte in IAADDR": msg(
+        SOLICIT, 1, *SOLICIT_BASE, opt(3, IA_NA_7 + opt(5, bytes(24) + opt(13, b"\0")))
+    ),
     "message of 3 bytes": b"\x01\x00\x00",
 }
 
@@ -461,7 +497,9 @@ def test_ia_na_with_address_and_status() -> None:
     wire = ia.encode()
     expected = (
         struct.pack("!III", 0x01020304, 100, 200)
-        + opt(5, ip6("2001:db8::1").to_bytes(16, "big") + struct.pack("!II", 300, 400) + opt(13, b"\x00\x00ok"))
+        + opt(
+            5, ip6("2001:db8::1").to_bytes(16, "big") + struct.pack("!II", 300, 400) + opt(13, b"\x00\x00ok")
+        )
         + opt(13, b"\x00\x04not here")
     )
     assert wire == expected
@@ -474,7 +512,9 @@ def test_ia_na_with_address_and_status() -> None:
 def test_ia_pd_and_ia_ta() -> None:
     pd = IaPd(1, 2, 3, [IaPrefix(ip6("2001:db8:8::"), 56, INFINITY, INFINITY)])
     assert IaPd.decode(pd.encode()) == pd
-    assert pd.encode()[12:] == opt(26, struct.pack("!IIB", INFINITY, INFINITY, 56) + ip6("2001:db8:8::").to_bytes(16, "big"))
+    assert pd.encode()[12:] == opt(
+        26, struct.pack("!IIB", INFINITY, INFINITY, 56) + ip6("2001:db8:8::").to_bytes(16, "big")
+    )
     ta = IaTa(9, [IaAddress(5, 6, 7)])
     assert IaTa.decode(ta.encode()) == ta and ta.to_option()[0] == 4
     assert IaTa.decode(b"\x00\x00\x00\x09") == IaTa(9)
@@ -546,7 +586,7 @@ relay_options = st.lists(st.tuples(st.integers(0, 0xFFFF).filter(lambda c: c != 
 @st.composite
 def messages(draw: st.DrawFn) -> Packet6 | RelayMessage6:
     m: Packet6 | RelayMessage6 = draw(client_messages())
-    for _ in range(draw(st.integers(0, MAX_RELAY_NESTING))):
+    for _ in range(draw(st.integers(0, 3))):  # deep chains: test_deep_nesting
         m = RelayMessage6(
             draw(st.sampled_from((RELAY_FORW, RELAY_REPL))),
             draw(st.integers(0, 255)),
@@ -558,7 +598,7 @@ def messages(draw: st.DrawFn) -> Packet6 | RelayMessage6:
     return m
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
 @given(messages())
 def test_round_trip(m: Packet6 | RelayMessage6) -> None:
     wire = m.to_bytes()
@@ -594,12 +634,12 @@ def check_hostile(data: bytes) -> None:
     for relay in relays:
         relay.interface_id, relay.relay_source_port  # noqa: B018
     for ia in inner.ia_na:
-        [a.status for a in ia.addresses]  # noqa: B018
+        assert all(a.status is None or a.status.code >= 0 for a in ia.addresses)
     again = Packet6.parse(m.to_bytes())
     assert again == m
 
 
-@settings(max_examples=1500)
+@settings(max_examples=800)
 @given(st.binary(max_size=200))
 def test_random_bytes(data: bytes) -> None:
     check_hostile(data)
@@ -615,10 +655,13 @@ SEEDS = [DHCLIENT_SOLICIT, DHCLIENT_SOLICIT_NA_PD, DHCLIENT_INFO_REQUEST, KEA_AD
          KEA_NESTED_REPLY, ECHO_QUERY, NESTED_QUERY, KEA_QUERY]  # fmt: skip
 
 
-@settings(max_examples=1500)
+@settings(max_examples=500)
 @given(
     st.sampled_from(SEEDS),
-    st.lists(st.tuples(st.integers(0, 1000), st.integers(0, 255), st.sampled_from("set insert delete")), max_size=6),
+    st.lists(
+        st.tuples(st.integers(0, 1000), st.integers(0, 255), st.sampled_from(("set", "insert", "delete"))),
+        max_size=6,
+    ),
     st.integers(0, 1000),
 )
 def test_mutated_real_messages(seed: bytes, edits: list[tuple[int, int, str]], cut: int) -> None:

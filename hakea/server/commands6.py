@@ -1,0 +1,179 @@
+"""The DHCPv6 daemon's own commands (Kea 2.2 names, arguments and answer texts): configuration,
+service enable/disable, status and statistics. Lease commands live in lease_cmds6, HA's in ha6.
+
+The argument checks are commands4's (family-neutral, imported); the handlers differ in what they
+load ("Dhcp6") and say ("DHCPv6 service disabled").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hakea.config.dhcp6 import load_dhcp6
+from hakea.config.errors import ConfigError
+from hakea.control import envelope
+from hakea.control.registry import CommandError, CommandRequest
+from hakea.leases.store import LeaseStoreError
+from hakea.server.commands4 import _int_arg, _origin
+
+if TYPE_CHECKING:
+    from hakea.server.dhcp6_daemon import Dhcp6Daemon
+
+Args = dict[str, Any] | None
+
+
+async def reload_from_file(daemon: Dhcp6Daemon) -> dict[str, Any]:
+    from hakea.server.dhcp6_daemon import read_config
+
+    try:
+        config = read_config(daemon.config_path)
+    except ConfigError as exc:
+        return envelope.error(f"Config reload failed: {exc}")
+    return await _apply(daemon, config)
+
+
+async def _apply(daemon: Dhcp6Daemon, config: Any) -> dict[str, Any]:
+    previous = daemon.config
+    try:
+        await daemon.apply(config)
+    except (ConfigError, OSError, LeaseStoreError) as exc:
+        # Go back to the configuration that ran (when the failure came before the switch, it is
+        # still in place and serving).
+        if daemon.config is not previous:
+            await daemon.apply(previous)
+        return envelope.error(f"Configuration rejected: {exc}")
+    return envelope.success("Configuration successful.")
+
+
+def register(daemon: Dhcp6Daemon) -> None:
+    reg = daemon.registry
+
+    async def config_get(args: Args, req: CommandRequest) -> dict[str, Any]:
+        return envelope.success("Configuration returned.", daemon.config.raw)
+
+    def parse_new(args: Args) -> Any:
+        if not args:
+            raise CommandError("Missing mandatory 'arguments' parameter.")
+        if "Dhcp6" not in args:
+            raise CommandError("Missing mandatory 'Dhcp6' parameter.")
+        try:
+            return load_dhcp6(args)
+        except ConfigError as exc:
+            raise CommandError(str(exc)) from exc
+
+    async def config_test(args: Args, req: CommandRequest) -> dict[str, Any]:
+        parse_new(args)
+        return envelope.success(
+            "Configuration seems sane. Control-socket, hook-libraries, and D2 configuration were "
+            "sanity checked, but not applied."
+        )
+
+    async def config_set(args: Args, req: CommandRequest) -> dict[str, Any]:
+        return await _apply(daemon, parse_new(args))
+
+    async def config_reload(args: Args, req: CommandRequest) -> dict[str, Any]:
+        return await reload_from_file(daemon)
+
+    async def config_write(args: Args, req: CommandRequest) -> dict[str, Any]:
+        filename = (args or {}).get("filename", daemon.config_path)
+        if not isinstance(filename, str) or not filename:
+            raise CommandError("passed parameter 'filename' is not a string")
+        data = envelope.encode(daemon.config.raw)
+        try:
+            tmp = f"{filename}.tmp{os.getpid()}"
+            Path(tmp).write_bytes(data)
+            os.replace(tmp, filename)
+        except OSError as exc:
+            raise CommandError(f"Unable to write configuration file '{filename}': {exc.strerror}") from exc
+        return envelope.success(
+            f"Configuration written to {filename} successful", {"filename": filename, "size": len(data)}
+        )
+
+    async def shutdown(args: Args, req: CommandRequest) -> dict[str, Any]:
+        asyncio.get_running_loop().call_soon(daemon.request_shutdown)
+        return envelope.success("Shutting down.")
+
+    async def dhcp_disable(args: Args, req: CommandRequest) -> dict[str, Any]:
+        args = args or {}
+        origin = _origin(args)
+        max_period = _int_arg(args, "max-period", 1) if "max-period" in args else None
+        daemon.network_state.disable(origin, time.time(), max_period)
+        if max_period is not None:
+            return envelope.success(f"DHCPv6 service disabled for {max_period} seconds")
+        return envelope.success("DHCPv6 service disabled")
+
+    async def dhcp_enable(args: Args, req: CommandRequest) -> dict[str, Any]:
+        origin = _origin(args or {})
+        daemon.network_state.enable(origin)
+        return envelope.success("DHCP service successfully enabled")
+
+    async def status_get(args: Args, req: CommandRequest) -> dict[str, Any]:
+        now = time.time()
+        status: dict[str, Any] = {
+            "pid": os.getpid(),
+            "uptime": int(now - daemon.started),
+            "reload": int(now - daemon.reloaded),
+            "multi-threading-enabled": False,
+            "sockets": {"status": "ready" if daemon.sockets else "failed"},
+            "dhcp-state": {
+                "disabled-by": daemon.network_state.origins(),
+                "enabled": daemon.network_state.enabled(now),
+            },
+        }
+        if daemon.ha is not None:
+            status["high-availability"] = daemon.ha.status(now)
+        return envelope.success(None, status)
+
+    def stat_name(args: Args) -> str:
+        if not args or "name" not in args:
+            raise CommandError("Missing mandatory 'name' parameter.")
+        name = args["name"]
+        if not isinstance(name, str):
+            raise CommandError("'name' parameter expected to be a string.")
+        return name
+
+    async def statistic_get(args: Args, req: CommandRequest) -> dict[str, Any]:
+        name = stat_name(args)
+        sample = daemon.stats.sample(name)
+        return envelope.success(None, {} if sample is None else {name: sample})
+
+    async def statistic_get_all(args: Args, req: CommandRequest) -> dict[str, Any]:
+        return envelope.success(None, daemon.stats.as_kea())
+
+    async def statistic_reset(args: Args, req: CommandRequest) -> dict[str, Any]:
+        name = stat_name(args)
+        if not daemon.stats.reset(name, time.time()):
+            raise CommandError(f"No '{name}' statistic found")
+        return envelope.success(f"Statistic '{name}' reset.")
+
+    async def statistic_reset_all(args: Args, req: CommandRequest) -> dict[str, Any]:
+        daemon.stats.reset(None, time.time())
+        return envelope.success("All statistics reset to neutral values.")
+
+    async def statistic_remove(args: Args, req: CommandRequest) -> dict[str, Any]:
+        name = stat_name(args)
+        if not daemon.stats.remove(name):
+            raise CommandError(f"No '{name}' statistic found")
+        return envelope.success(f"Statistic '{name}' removed.")
+
+    for name, handler in {
+        "config-get": config_get,
+        "config-test": config_test,
+        "config-set": config_set,
+        "config-reload": config_reload,
+        "config-write": config_write,
+        "shutdown": shutdown,
+        "dhcp-disable": dhcp_disable,
+        "dhcp-enable": dhcp_enable,
+        "status-get": status_get,
+        "statistic-get": statistic_get,
+        "statistic-get-all": statistic_get_all,
+        "statistic-reset": statistic_reset,
+        "statistic-reset-all": statistic_reset_all,
+        "statistic-remove": statistic_remove,
+    }.items():
+        reg.register(name, handler, replace=True)

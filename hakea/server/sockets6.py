@@ -1,0 +1,216 @@
+"""DHCPv6 sockets: UDP on port 547 per configured interface (RFC 8415 section 7.1).
+
+Kea's "interfaces" entries:
+- "eth0": a socket bound to [::]:547 on eth0 only (SO_BINDTODEVICE) that joins
+  All_DHCP_Relay_Agents_and_Servers (ff02::1:2) on eth0, for direct clients (and relays sending
+  to any of eth0's addresses);
+- "eth0/2001:db8::1": a socket bound to that unicast address (relays, unicast clients), plus the
+  multicast socket of eth0 unless eth0 cannot do multicast (loopback);
+- "*": every interface but loopback, as "eth0".
+IPV6_RECVPKTINFO tells which address a datagram was sent to (multicast or unicast) and on which
+interface it arrived. Replies to link-local destinations are sent with that interface as scope.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from hakea.server import interfaces as ifaces
+
+log = logging.getLogger("hakea.dhcp6.sockets")
+
+ALL_DHCP_RELAY_AGENTS_AND_SERVERS = "ff02::1:2"
+_IPV6_RECVPKTINFO = getattr(socket, "IPV6_RECVPKTINFO", 49)
+_IPV6_PKTINFO = getattr(socket, "IPV6_PKTINFO", 50)
+_PKTINFO_SPACE = socket.CMSG_SPACE(20)  # struct in6_pktinfo: address, ifindex
+_IFF_MULTICAST = 0x1000
+_LINK_LOCAL_PREFIX = 0xFE80 << 112
+_LINK_LOCAL_MASK = ((1 << 10) - 1) << 118
+
+
+@dataclass(frozen=True, slots=True)
+class Interface6:
+    name: str
+    index: int
+    hwaddr: bytes
+    link_local: tuple[int, ...] = ()
+    addresses: tuple[int, ...] = ()  # global (and unique-local) addresses
+    multicast: bool = True
+
+
+def address_int(text: str) -> int:
+    """IPv6 text (with or without a %zone) -> int."""
+    return int.from_bytes(socket.inet_pton(socket.AF_INET6, text.split("%", 1)[0]), "big")
+
+
+def address_text(address: int) -> str:
+    return socket.inet_ntop(socket.AF_INET6, address.to_bytes(16, "big"))
+
+
+def is_link_local(address: int) -> bool:
+    return (address & _LINK_LOCAL_MASK) == _LINK_LOCAL_PREFIX
+
+
+def _inet6_addresses() -> dict[str, list[int]]:
+    """Interface name -> its IPv6 addresses, from /proc/net/if_inet6."""
+    found: dict[str, list[int]] = {}
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/net/if_inet6").read_text().splitlines():
+            parts = line.split()
+            if len(parts) >= 6:
+                found.setdefault(parts[5], []).append(int(parts[0], 16))
+    return found
+
+
+def _flags(name: str) -> int:
+    with contextlib.suppress(OSError, ValueError):
+        return int(Path(f"/sys/class/net/{name}/flags").read_text().strip(), 16)
+    return _IFF_MULTICAST
+
+
+def lookup6(name: str) -> Interface6:
+    """The interface `name` with its IPv6 addresses; raises OSError if it does not exist."""
+    index = socket.if_nametoindex(name)
+    try:
+        hwaddr = ifaces.lookup(name).hwaddr
+    except OSError:
+        hwaddr = b""
+    addresses = _inet6_addresses().get(name, [])
+    return Interface6(
+        name,
+        index,
+        hwaddr if any(hwaddr) else b"",
+        tuple(a for a in addresses if is_link_local(a)),
+        tuple(a for a in addresses if not is_link_local(a) and a != 1),
+        bool(_flags(name) & _IFF_MULTICAST) and name != "lo",
+    )
+
+
+def all_interfaces6() -> list[Interface6]:
+    found = []
+    for _index, name in socket.if_nameindex():
+        try:
+            found.append(lookup6(name))
+        except OSError:
+            continue
+    return found
+
+
+def first_hwaddr(names: list[str]) -> bytes:
+    """The hardware address of the first interface that has one (configured ones first)."""
+    candidates = [*names, *(n for _i, n in socket.if_nameindex() if n not in names)]
+    for name in candidates:
+        with contextlib.suppress(OSError):
+            hwaddr = ifaces.lookup(name).hwaddr
+            if len(hwaddr) == 6 and any(hwaddr):
+                return hwaddr
+    return b""
+
+
+@dataclass(slots=True)
+class Dhcp6Socket:
+    iface: Interface6
+    sock: socket.socket
+    bound_address: int  # 0: [::] (multicast and any unicast address of the interface)
+    multicast_group: bool = False
+
+    def receive(self, bufsize: int) -> tuple[bytes, tuple[int, int], int, int]:
+        """(datagram, (source address, source port), destination address, interface index)."""
+        data, ancillary, _flags, addr = self.sock.recvmsg(bufsize, _PKTINFO_SPACE)
+        destination, ifindex = self.bound_address, self.iface.index
+        for level, kind, payload in ancillary:
+            if level == socket.IPPROTO_IPV6 and kind == _IPV6_PKTINFO and len(payload) >= 20:
+                destination = int.from_bytes(payload[:16], "big")
+                ifindex = struct.unpack_from("@I", payload, 16)[0] or ifindex
+        return data, (address_int(addr[0]), addr[1]), destination, ifindex
+
+    def send(self, payload: bytes, destination: int, port: int, scope: int = 0) -> None:
+        text = address_text(destination)
+        scope_id = (scope or self.iface.index) if is_link_local(destination) else 0
+        try:
+            self.sock.sendto(payload, (text, port, 0, scope_id))
+        except OSError as exc:  # a full queue or an unreachable destination drops the reply
+            log.debug("send to [%s]:%d failed: %s", text, port, exc)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _socket(iface: Interface6, address: int, port: int, group: bool) -> socket.socket:
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        with contextlib.suppress(OSError):
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.setsockopt(socket.IPPROTO_IPV6, _IPV6_RECVPKTINFO, 1)
+        if address:
+            scope = iface.index if is_link_local(address) else 0
+            s.bind((address_text(address), port, 0, scope))
+        else:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, iface.name.encode())
+            s.bind(("::", port))
+        if group:
+            mreq = socket.inet_pton(socket.AF_INET6, ALL_DHCP_RELAY_AGENTS_AND_SERVERS) + struct.pack(
+                "@I", iface.index
+            )
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, iface.index)
+        s.setblocking(False)
+    except OSError:
+        s.close()
+        raise
+    return s
+
+
+def parse_spec6(spec: str) -> tuple[str, int | None]:
+    """ "eth0" or "eth0/2001:db8::1" -> (name, address or None); raises ValueError."""
+    name, _, addr = spec.partition("/")
+    return name, address_int(addr) if addr else None
+
+
+def open_sockets6(entries: tuple[str, ...], port: int) -> list[Dhcp6Socket]:
+    """Open the sockets the "interfaces" entries ask for; a missing interface or a bind failure is
+    logged and skipped, as Kea does, so one bad entry does not stop the others."""
+    specs: list[tuple[str, int | None]] = []
+    for entry in entries:
+        if entry == "*":
+            specs.extend((i.name, None) for i in all_interfaces6() if i.name != "lo")
+            continue
+        try:
+            specs.append(parse_spec6(entry))
+        except (OSError, ValueError):
+            log.warning("DHCP6_OPEN_SOCKET_FAIL bad interface entry %r; skipped", entry)
+    opened: list[Dhcp6Socket] = []
+    grouped: set[str] = set()
+    for name, address in specs:
+        try:
+            iface = lookup6(name)
+        except OSError:
+            log.warning("DHCP6_OPEN_SOCKET_FAIL interface %s does not exist; skipped", name)
+            continue
+        wanted: list[tuple[int, bool]] = []
+        if address is not None:
+            wanted.append((address, False))
+        if iface.multicast and name not in grouped:
+            wanted.append((0, True))
+            grouped.add(name)
+        elif address is None and name not in grouped:
+            wanted.append((0, False))  # no multicast (loopback): unicast to its addresses only
+            grouped.add(name)
+        for bind_address, group in wanted:
+            try:
+                sock = _socket(iface, bind_address, port, group)
+            except OSError as exc:
+                log.error("DHCP6_OPEN_SOCKET_FAIL %s port %d: %s", name, port, exc)
+                continue
+            opened.append(Dhcp6Socket(iface, sock, bind_address, group))
+            where = f"/{address_text(bind_address)}" if bind_address else ""
+            log.info("DHCP6_SOCKET_OPENED %s%s port %d%s", name, where, port,
+                     f" (joined {ALL_DHCP_RELAY_AGENTS_AND_SERVERS})" if group else "")  # fmt: skip
+    return opened
