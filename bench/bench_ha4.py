@@ -113,6 +113,13 @@ async def inner(n: int, window: int, work: str, partner_pid: int) -> dict[str, f
             acc[2] += 1
 
         http_client._ClientConnection.send = timed_send
+    spy = None
+    if os.environ.get("BENCH_SPY"):
+        spy = subprocess.Popen(["py-spy", "record", "-r", "300", "-f", "raw", "-o",
+                                os.environ["BENCH_SPY"], "--pid", str(os.getpid())]
+                               + os.environ.get("BENCH_SPY_ARGS", "").split(),
+                               stdout=subprocess.DEVNULL, stderr=open(os.environ["BENCH_SPY"] + ".err", "w"))
+        await asyncio.sleep(1.0)
     prof = None
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
@@ -140,6 +147,9 @@ async def inner(n: int, window: int, work: str, partner_pid: int) -> dict[str, f
     wall = time.monotonic() - t0
     cpu1, cpu2 = time.process_time() - c0, proc_cpu(partner_pid) - p0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
+    if spy is not None:
+        spy.send_signal(2)
+        spy.wait(timeout=30)
     if acc[2]:
         print(f"conn.send: {acc[2]} calls, wall {acc[0] / acc[2] * 1e6:.1f} us, cpu {acc[1] / acc[2] * 1e6:.1f} us",
               file=sys.stderr)

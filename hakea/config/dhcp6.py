@@ -11,8 +11,9 @@ parameter"). Deprecated keys, extraneous commas and settings hakea ignores are a
 The JSON dialect (comments, <?include?>), key and value checks, option-data, client classes,
 inheritance rules, databases, control socket and hooks (HA parsed by hakea.ha.config) are the
 DHCPv4 loader's; the *6 modules add what DHCPv6 has of its own. Parsing order follows Kea:
-option definitions, client classes, global lifetimes, global reservations, then shared networks
-and subnets (automatic subnet ids are handed out in that order).
+option definitions, global lifetimes, client classes (member() may name earlier classes only),
+global reservations, then shared networks and subnets (automatic subnet ids are handed out in
+that order).
 """
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ def check_network6(values: Mapping[str, Any], path: str) -> tuple[Triplet, Tripl
 
 def check_interface_choice(obj: Mapping[str, Any], path: str, what: str) -> None:
     """A network is reached either directly (interface) or through relays (interface-id)."""
-    if obj.get("interface") and "interface-id" in obj:
+    if obj.get("interface") and obj.get("interface-id"):  # Kea: an empty one does not count
         raise ConfigError(
             f"{path}/interface-id",
             "interface (defined for locally reachable subnets) and interface-id (defined for subnets "

@@ -146,7 +146,10 @@ def _excluded_prefix(
     if length == 0:
         if excluded == 0:
             return 0, 0  # Kea's "no excluded prefix"
-        raise ConfigError(f"{path}/excluded-prefix-len", "missing: it must be given with excluded-prefix")
+        raise ConfigError(
+            f"{path}/excluded-prefix-len",
+            f"an excluded-prefix needs an excluded-prefix-len greater than delegated-len ({delegated_len})",
+        )
     if length > 128:
         raise ConfigError(f"{path}/excluded-prefix-len", f"{length} is invalid, it must be at most 128")
     if length <= delegated_len:

@@ -78,7 +78,7 @@ def decode(data: bytes | str) -> Any:
     """Decode exactly one JSON value; raises CommandParseError("invalid JSON: ...")."""
     try:
         return _decoder.decode(data)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise CommandParseError(f"invalid JSON: {exc}") from None
 
 
@@ -90,6 +90,10 @@ def decode_first(data: bytes) -> tuple[Any, int]:
     """
     try:
         return _decoder.decode(data), len(data)
+    except UnicodeDecodeError as exc:
+        if exc.end == len(data) and "unexpected end" in exc.reason:
+            raise IncompleteJSON(str(exc)) from None  # a read split a multi-byte character
+        raise CommandParseError(f"invalid JSON: {exc}") from None
     except msgspec.DecodeError as exc:
         message = str(exc)
         if "truncated" in message:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Collection, Iterable, Sequence
+from operator import itemgetter
 
-from hakea.dhcp6.ia import IaAddress, IaNa, IaPd, IaPrefix, status_option
+from hakea.dhcp6.ia import IaPd, IaPrefix, status_option
 from hakea.dhcp6.tlv import Option6
 from hakea.dhcp6.wire import (
     OPTION_CLIENTID,
     OPTION_ELAPSED_TIME,
+    OPTION_IA_NA,
+    OPTION_IAADDR,
     OPTION_INTERFACE_ID,
     OPTION_ORO,
     OPTION_PREFERENCE,
@@ -52,6 +55,9 @@ relay-source-port (RFC 8357 section 5.2; Kea 2.2 echoes the received value)."""
 
 _U8 = struct.Struct("!B")
 _U16 = struct.Struct("!H")
+_IA = struct.Struct("!III")
+_IAADDR_OPT = struct.Struct("!HH16sII")
+_OPT_HEAD = struct.Struct("!HH")
 
 
 def reply_to(query: Packet6, msg_type: int, server_id: bytes) -> Packet6:
@@ -74,8 +80,14 @@ def ia_na_option(
 ) -> Option6:
     """An IA_NA answer: (address, preferred, valid) triples, and an optional status code
     (e.g. (Status.NO_ADDRS_AVAIL, "...") with no addresses)."""
-    extra = [status_option(*status)] if status is not None else []
-    return IaNa(iaid, t1, t2, [IaAddress(a, p, v) for a, p, v in addresses], extra).to_option()
+    out = bytearray(_IA.pack(iaid, t1, t2))
+    for address, preferred, valid in addresses:
+        out += _IAADDR_OPT.pack(OPTION_IAADDR, 24, address.to_bytes(16, "big"), preferred, valid)
+    if status is not None:
+        code, payload = status_option(*status)
+        out += _OPT_HEAD.pack(code, len(payload))
+        out += payload
+    return (OPTION_IA_NA, bytes(out))
 
 
 def ia_pd_option(
@@ -97,8 +109,7 @@ def kea_order(options: list[Option6]) -> list[Option6]:
     return options
 
 
-def _code(option: Option6) -> int:
-    return option[0]
+_code = itemgetter(0)
 
 
 def relay_reply(
@@ -109,16 +120,16 @@ def relay_reply(
     """`reply` wrapped in one Relay-repl per Relay-forw of the query's chain (`forw` is the
     received outermost relay, or the chain outermost first): same hop-count, link-address and
     peer-address at each level, and that level's `echoed` options in their received order."""
-    relays = unwrap(forw)[1] if isinstance(forw, RelayMessage6) else list(forw)
+    relays = unwrap(forw)[1] if isinstance(forw, RelayMessage6) else forw
     if not relays:
         raise ValueError("relay_reply needs at least one relay")
     wrapped: Packet6 | RelayMessage6 = reply
     for relay in reversed(relays):
-        kept = [opt for opt in relay.options if opt[0] in echoed]
+        kept = [opt for opt in relay.options if opt[0] in echoed] if relay.options else []
         wrapped = RelayMessage6(
             RELAY_REPL, relay.hop_count, relay.link_address, relay.peer_address, kept, wrapped
         )
-    assert isinstance(wrapped, RelayMessage6)
+    assert type(wrapped) is RelayMessage6
     return wrapped
 
 

@@ -14,6 +14,7 @@ status code under 2 bytes. A truncated tail of sub-options is ignored, as by Kea
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -28,6 +29,9 @@ __all__ = [
     "IaTa",
     "Status",
     "StatusCode",
+    "check_ia_na",
+    "check_ia_pd",
+    "check_ia_ta",
     "status_option",
 ]
 
@@ -42,6 +46,7 @@ _IAADDR = struct.Struct("!16sII")  # address, preferred, valid
 _IAPREFIX = struct.Struct("!IIB16s")  # preferred, valid, prefix length, prefix
 _U16 = struct.Struct("!H")
 _HEAD = struct.Struct("!HH")
+_IAADDR_OPT = struct.Struct("!HH16sII")  # a whole IAADDR option without sub-options
 
 
 class Status(IntEnum):
@@ -179,12 +184,39 @@ def _encode_ia(
 ) -> bytes:
     out = bytearray(head)
     for item in items:
+        if type(item) is IaAddress and not item.options:  # the usual answer: one struct call
+            out += _IAADDR_OPT.pack(
+                _OPT_IAADDR, 24, item.address.to_bytes(16, "big"), item.preferred, item.valid
+            )
+            continue
         body = item.encode()
         out += _HEAD.pack(code, len(body))
         out += body
     if options:
         encode_options(options, out)
     return bytes(out)
+
+
+def _check_ia(payload: bytes, fixed: int, decode: Callable[[bytes], object], name: str) -> None:
+    size = len(payload)
+    if size < fixed:
+        raise MalformedPacket6(f"{name} option of {size} bytes (at least {fixed})")
+    if size > fixed:  # hints or status codes inside: rare in queries, checked by decoding
+        decode(payload)
+
+
+def check_ia_na(payload: bytes) -> None:
+    """Raises MalformedPacket6 where IaNa.decode would, without building anything when the
+    IA_NA has no sub-options (the common Solicit)."""
+    _check_ia(payload, 12, IaNa.decode, "IA_NA")
+
+
+def check_ia_ta(payload: bytes) -> None:
+    _check_ia(payload, 4, IaTa.decode, "IA_TA")
+
+
+def check_ia_pd(payload: bytes) -> None:
+    _check_ia(payload, 12, IaPd.decode, "IA_PD")
 
 
 @dataclass(slots=True)

@@ -24,8 +24,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from hakea.dhcp6.ia import IaNa, IaPd, IaTa, StatusCode
-from hakea.dhcp6.tlv import MalformedPacket6, Option6, encode_options, first, parse_options
+from hakea.dhcp6.ia import (
+    IaAddress,
+    IaNa,
+    IaPd,
+    IaPrefix,
+    IaTa,
+    Status,
+    StatusCode,
+    check_ia_na,
+    check_ia_pd,
+    check_ia_ta,
+    status_option,
+)
+from hakea.dhcp6.tlv import MalformedPacket6, Option6, encode_options, first
 
 __all__ = [
     "ADVERTISE",
@@ -59,12 +71,20 @@ __all__ = [
     "REPLY",
     "REQUEST",
     "SOLICIT",
+    "IaAddress",
+    "IaNa",
+    "IaPd",
+    "IaPrefix",
+    "IaTa",
     "MalformedPacket6",
     "MessageType6",
     "Option6",
     "Packet6",
     "RelayMessage6",
+    "Status",
+    "StatusCode",
     "parse_message",
+    "status_option",
     "unwrap",
 ]
 
@@ -149,9 +169,9 @@ def _check_oro(payload: bytes) -> None:
 
 # Options checked at parse time, so that the typed accessors below cannot fail later.
 _CHECKS: dict[int, Callable[[bytes], object]] = {
-    OPTION_IA_NA: IaNa.decode,
-    OPTION_IA_TA: IaTa.decode,
-    OPTION_IA_PD: IaPd.decode,
+    OPTION_IA_NA: check_ia_na,
+    OPTION_IA_TA: check_ia_ta,
+    OPTION_IA_PD: check_ia_pd,
     OPTION_ORO: _check_oro,
     OPTION_PREFERENCE: _at_least(1, "preference"),
     OPTION_ELAPSED_TIME: _at_least(2, "elapsed time"),
@@ -244,13 +264,23 @@ class Packet6:
         return parse_message(data)
 
     def to_bytes(self) -> bytes:
-        """Encode: header, then the options in list order."""
-        if not 0 <= self.transaction_id <= 0xFFFFFF:
-            raise ValueError(f"transaction id {self.transaction_id} does not fit in 24 bits")
+        """Encode: header, then the options in list order. Raises ValueError for a field or an
+        option that does not fit (a payload over 65535 bytes cannot be split in DHCPv6)."""
+        xid = self.transaction_id
+        if not 0 <= xid <= 0xFFFFFF:
+            raise ValueError(f"transaction id {xid} does not fit in 24 bits")
         if not 0 <= self.msg_type <= 0xFF:
             raise ValueError(f"message type {self.msg_type} out of range")
-        out = bytearray(_MSG_HEAD.pack(self.msg_type << 24 | self.transaction_id))
-        return bytes(encode_options(self.options, out))
+        out = bytearray(_MSG_HEAD.pack(self.msg_type << 24 | xid))
+        pack_head = _OPT_HEAD.pack
+        try:
+            for code, payload in self.options:
+                out += pack_head(code, len(payload))
+                out += payload
+        except struct.error:
+            encode_options(self.options)  # raises ValueError naming the option
+            raise
+        return bytes(out)
 
 
 @dataclass(slots=True)
@@ -289,7 +319,11 @@ class RelayMessage6:
     @property
     def innermost(self) -> Packet6:
         """The client's (or server's) message at the bottom of the relay chain."""
-        return unwrap(self)[0]
+        msg = self.inner
+        while type(msg) is RelayMessage6:
+            msg = msg.inner
+        assert isinstance(msg, Packet6)
+        return msg
 
     @property
     def relays(self) -> list[RelayMessage6]:
@@ -301,11 +335,11 @@ class RelayMessage6:
         return parse_message(data)
 
     def to_bytes(self) -> bytes:
-        chain = unwrap(self)
-        body = chain[0].to_bytes()
-        for relay in reversed(chain[1]):
-            if any(c == OPTION_RELAY_MSG for c, _ in relay.options):
-                raise ValueError("a relay's options must not hold a relay message option: use inner")
+        """Encode the whole chain: each relay's header, its options, then the relay message."""
+        inner, relays = unwrap(self)
+        body = inner.to_bytes()
+        pack_head = _OPT_HEAD.pack
+        for relay in reversed(relays):
             out = bytearray(
                 _RELAY_HEAD.pack(
                     relay.msg_type,
@@ -314,8 +348,12 @@ class RelayMessage6:
                     relay.peer_address.to_bytes(16, "big"),
                 )
             )
-            encode_options(relay.options, out)
-            out += _OPT_HEAD.pack(OPTION_RELAY_MSG, len(body))
+            for code, payload in relay.options:
+                if code == OPTION_RELAY_MSG:
+                    raise ValueError("a relay's options must not hold a relay message option: use inner")
+                out += pack_head(code, len(payload))
+                out += payload
+            out += pack_head(OPTION_RELAY_MSG, len(body))
             out += body
             body = bytes(out)
         return body
@@ -331,12 +369,25 @@ def unwrap(msg: Packet6 | RelayMessage6) -> tuple[Packet6, list[RelayMessage6]]:
 
 
 def _parse_client(buf: bytes, start: int, end: int) -> Packet6:
+    # parse_options inlined, with the per-option checks in the same loop: this runs per query.
     head = _MSG_HEAD.unpack_from(buf, start)[0]
-    opts = parse_options(buf, start + 4, end)
+    opts: list[Option6] = []
+    append = opts.append
+    unpack = _OPT_HEAD.unpack_from
     checks = _CHECKS
-    for code, payload in opts:
+    pos = start + 4
+    last = end - 4
+    while pos <= last:
+        code, size = unpack(buf, pos)
+        pos += 4
+        stop = pos + size
+        if stop > end:
+            break  # a truncated tail is ignored, as by Kea
+        payload = buf[pos:stop]
         if code in checks:
             checks[code](payload)
+        append((code, payload))
+        pos = stop
     return Packet6(head >> 24, head & 0xFFFFFF, opts)
 
 

@@ -10,11 +10,17 @@ and lease4-del carry "expire" (cltt + valid-lft) instead of "cltt"; parsing acce
 
 from __future__ import annotations
 
-import ipaddress
+import socket
 from collections.abc import Mapping
 from typing import Any
 
 from hakea.leases.model import Lease4, LeaseState
+
+
+_inet_ntoa = socket.inet_ntoa
+_inet_pton = socket.inet_pton
+_AF_INET = socket.AF_INET
+_STATE_INT = {s: int(s) for s in LeaseState}  # int(IntEnum) costs ~0.5 us
 
 
 class LeaseJSONError(ValueError):
@@ -30,6 +36,15 @@ def parse_hex(text: str) -> bytes:
     """Parse "00:0c:01" (also "00-0c-01", "000c01", single-digit groups "0:c:1")."""
     if text == "":
         return b""
+    n = len(text)
+    if n % 3 == 2 and text.count(":") == n // 3 and text[2::3] == ":" * (n // 3):
+        # Kea's own form (every lease update carries two): one C call instead of a loop.
+        try:
+            data = bytes.fromhex(text.replace(":", ""))
+        except ValueError:
+            data = b""
+        if len(data) == (n + 1) // 3:  # fromhex skips whitespace: a shorter result was not hex
+            return data
     sep = ":" if ":" in text else "-" if "-" in text else None
     try:
         if sep is None:
@@ -45,13 +60,19 @@ def parse_hex(text: str) -> bytes:
 
 
 def format_ipv4(address: int) -> str:
-    return str(ipaddress.IPv4Address(address))
+    # inet_ntoa: ~0.3 us where ipaddress takes ~2.5 us (twice per lease update on each side).
+    try:
+        return _inet_ntoa(address.to_bytes(4, "big"))
+    except OverflowError:
+        raise ValueError(f"{address} is not an IPv4 address") from None
 
 
 def parse_ipv4(text: str) -> int:
+    """Dotted quad only, as ipaddress.IPv4Address: inet_pton refuses shorthands ("1.2.3") and
+    leading zeros ("01.2.3.4") alike, at a tenth of the cost."""
     try:
-        return int(ipaddress.IPv4Address(text))
-    except ValueError:
+        return int.from_bytes(_inet_pton(_AF_INET, text), "big")
+    except (OSError, ValueError, TypeError):
         raise LeaseJSONError(f"'{text}' is not a valid IPv4 address") from None
 
 
@@ -66,7 +87,7 @@ def lease4_to_json(lease: Lease4) -> dict[str, Any]:
     out["hostname"] = lease.hostname
     out["hw-address"] = format_hex(lease.hwaddr)
     out["ip-address"] = format_ipv4(lease.address)
-    out["state"] = int(lease.state)
+    out["state"] = _STATE_INT.get(lease.state, lease.state)
     out["subnet-id"] = lease.subnet_id
     if lease.user_context is not None:
         out["user-context"] = lease.user_context
@@ -75,11 +96,23 @@ def lease4_to_json(lease: Lease4) -> dict[str, Any]:
 
 
 def lease4_to_update_args(lease: Lease4) -> dict[str, Any]:
-    """The lease as HA sends it in lease4-update / lease4-del: "expire" replaces "cltt"."""
-    out = lease4_to_json(lease)
-    del out["cltt"]
-    out["expire"] = lease.expire
-    return dict(sorted(out.items()))
+    """The lease as HA sends it in lease4-update / lease4-del: "expire" replaces "cltt". Keys in
+    alphabetical order, built directly (one per committed lease, on the HA hot path)."""
+    out: dict[str, Any] = {}
+    if lease.client_id:
+        out["client-id"] = lease.client_id.hex(":")
+    out["expire"] = lease.cltt + lease.valid_lft
+    out["fqdn-fwd"] = lease.fqdn_fwd
+    out["fqdn-rev"] = lease.fqdn_rev
+    out["hostname"] = lease.hostname
+    out["hw-address"] = lease.hwaddr.hex(":")
+    out["ip-address"] = format_ipv4(lease.address)
+    out["state"] = _STATE_INT.get(lease.state, lease.state)
+    out["subnet-id"] = lease.subnet_id
+    if lease.user_context is not None:
+        out["user-context"] = lease.user_context
+    out["valid-lft"] = lease.valid_lft
+    return out
 
 
 def _get(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:

@@ -88,7 +88,9 @@ class Dhcp6Daemon:
         store = self._open_store(config, reuse=old_store)
         try:
             duid = self._server_duid(config)
-            engine = Engine6(config, store, duid, server_port=self.port, client_port=self.client_port)
+            # Relays are answered on port 547 whatever -p says (Kea: DHCP6_SERVER_PORT), unless they
+            # name their own port (RFC 8357); clients on 546 or -P.
+            engine = Engine6(config, store, duid, client_port=self.client_port)
         except Exception:
             if store is not old_store:
                 store.close()

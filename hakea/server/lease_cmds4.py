@@ -114,7 +114,7 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
         except LeaseJSONError as exc:
             raise CommandError(str(exc)) from exc
 
-    async def lease4_add(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease4_add(args: Args, req: CommandRequest) -> dict[str, Any]:
         lease = lease_from(_need(args))
         if not store().add(lease):
             raise CommandError("IPv4 lease already exists.")
@@ -122,7 +122,7 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
             f"Lease for address {format_ipv4(lease.address)}, subnet-id {lease.subnet_id} added."
         )
 
-    async def lease4_update(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease4_update(args: Args, req: CommandRequest) -> dict[str, Any]:
         a = _need(args)
         force = a.get("force-create", False)
         if not isinstance(force, bool):
@@ -164,13 +164,13 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
         found = finders[kind](ident, subnet_id)
         return found[0] if found else None
 
-    async def lease4_get(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease4_get(args: Args, req: CommandRequest) -> dict[str, Any]:
         lease = by_address_or_identifier(_need(args))
         if lease is None:
             return envelope.answer(_EMPTY, "Lease not found.")
         return envelope.success("IPv4 lease found.", lease4_to_json(lease))
 
-    async def lease4_get_all(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease4_get_all(args: Args, req: CommandRequest) -> dict[str, Any]:
         if args and "subnets" in args:
             ids = args["subnets"]
             if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
@@ -181,7 +181,7 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
         leases.sort(key=lambda le: le.address)
         return _found(leases)
 
-    async def lease4_get_page(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease4_get_page(args: Args, req: CommandRequest) -> dict[str, Any]:
         a = _need(args)
         start = a.get("from")
         if start is None:
@@ -207,33 +207,33 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
         body = {"count": len(leases), "leases": [lease4_to_json(le) for le in leases]}  # Kea's key order
         return envelope.answer(0 if leases else _EMPTY, f"{len(leases)} IPv4 lease(s) found.", body)
 
-    async def lease4_get_by_hw_address(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease4_get_by_hw_address(args: Args, req: CommandRequest) -> dict[str, Any]:
         try:
             hw = parse_hex(_string(_need(args), "hw-address"))
         except LeaseJSONError as exc:
             raise CommandError(str(exc)) from exc
         return _found(store().get_by_hwaddr(hw))
 
-    async def lease4_get_by_client_id(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease4_get_by_client_id(args: Args, req: CommandRequest) -> dict[str, Any]:
         try:
             cid = parse_hex(_string(_need(args), "client-id"))
         except LeaseJSONError as exc:
             raise CommandError(str(exc)) from exc
         return _found(store().get_by_client_id(cid))
 
-    async def lease4_get_by_hostname(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease4_get_by_hostname(args: Args, req: CommandRequest) -> dict[str, Any]:
         hostname = _string(_need(args), "hostname")
         if not hostname:
             raise CommandError("'hostname' parameter is empty")
         return _found(store().get_by_hostname(hostname))
 
-    async def lease4_del(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease4_del(args: Args, req: CommandRequest) -> dict[str, Any]:
         lease = by_address_or_identifier(_need(args))
         if lease is None or not store().delete(lease.address):
             return envelope.answer(_EMPTY, "IPv4 lease not found.")
         return envelope.success("IPv4 lease deleted.")
 
-    async def lease4_wipe(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease4_wipe(args: Args, req: CommandRequest) -> dict[str, Any]:
         subnet_id = (args or {}).get("subnet-id")
         if subnet_id is not None and (isinstance(subnet_id, bool) or not isinstance(subnet_id, int)):
             raise CommandError("'subnet-id' parameter must be an integer")
@@ -253,5 +253,7 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
         "lease4-del": lease4_del,
         "lease4-wipe": lease4_wipe,
     }
+    # The store is synchronous, so none of these ever awaits: registered as plain functions, the
+    # HTTP listener answers them inside its read callback (no task per HA lease update).
     for name, handler in handlers.items():
-        reg.register(name, handler, replace=True)
+        reg.register_sync(name, handler, replace=True)

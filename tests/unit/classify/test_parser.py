@@ -115,8 +115,9 @@ def test_option_names_use_the_dhcp4_table() -> None:
     assert str(error_of("option[Host-Name].hex == 'a'")) == "1:8: option 'Host-Name' is not defined"
 
 
-def test_option_names_v6_need_a_table() -> None:
-    assert "not available" in str(error_of("option[clientid].hex == 'a'", family=6))
+def test_option_names_use_the_dhcp6_table() -> None:
+    assert compile_expression("option[clientid].hex == 'a'", family=6).tree.left.code == 1  # type: ignore[attr-defined]
+    assert "is not defined" in str(error_of("option[no-such-option].hex == 'a'", family=6))
 
 
 def test_result_string() -> None:

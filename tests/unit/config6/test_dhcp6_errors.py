@@ -218,7 +218,8 @@ CASES: list[Case] = [
     case(
         "pd excluded len only prefix",
         pd(**{"excluded-prefix": "2001:db8:8::"}),
-        "Dhcp6/subnet6[0]/pd-pools[0]/excluded-prefix-len: missing: it must be given with excluded-prefix",
+        "Dhcp6/subnet6[0]/pd-pools[0]/excluded-prefix-len: an excluded-prefix needs an excluded-prefix-len "
+        "greater than delegated-len (64)",
     ),
     case(
         "pd excluded not longer",
