@@ -8,6 +8,11 @@ Set ``pipeline_depth`` > 1 only towards hakea peers.
 A request that finds its reused keep-alive connection closed before any byte of the answer arrived
 is retried once on a fresh connection (the peer dropped an idle connection as we reused it). Kea's
 HA commands are idempotent (lease updates carry the full lease), so this is safe for them.
+
+Two ways in: ``await post_command(...)``, and ``post_command_nowait(..., done)`` for the HA packet
+path, which costs no task: the request goes out at once on an idle connection, or waits in the
+peer's queue (served in order as connections free up), and ``done(answer, error)`` is called from
+the event loop when it is over.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import math
 import os
 import ssl
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
@@ -55,6 +60,23 @@ DEFAULT_MAX_RESPONSE_SIZE = 256 * 1024 * 1024
 class HttpResponse:
     status: int
     body: bytes
+
+
+AnswerCallback = Callable[[Any, "TransportError | None"], None]
+"""``done(answer, None)`` with the decoded JSON answer, or ``done(None, error)``."""
+
+
+class _Job:
+    """A post_command_nowait request: queued until a connection takes it, then in flight."""
+
+    __slots__ = ("data", "deadline", "done", "retried", "timeout")
+
+    def __init__(self, data: bytes, deadline: float, timeout: float, done: AnswerCallback) -> None:
+        self.data = data
+        self.deadline = deadline  # loop time
+        self.timeout = timeout
+        self.done = done
+        self.retried = False
 
 
 class _Pending:
@@ -235,13 +257,21 @@ class _Peer:
         self.connections: list[_ClientConnection] = []
         self.connecting = 0
         self.waiters: deque[asyncio.Future[None]] = deque()
+        self.queue: deque[_Job] = deque()  # post_command_nowait requests waiting for a connection
 
     def connection_closed(self, conn: _ClientConnection) -> None:
         if conn in self.connections:
             self.connections.remove(conn)
         self.slot_freed()
+        if self.queue and not self.connections and not self.connecting:
+            self.client._open_for_queue(self)
 
     def slot_freed(self) -> None:
+        if self.queue:
+            conn = self.idle_connection()
+            if conn is not None:
+                self.client._start(self, conn, self.queue.popleft())
+                return
         while self.waiters:
             waiter = self.waiters.popleft()
             if not waiter.done():
@@ -280,9 +310,11 @@ class _Peer:
                     self.slot_freed()  # pass the wake-up on
                 raise
 
-    async def _open(self) -> _ClientConnection:
+    async def _open(self, counted: bool = False) -> _ClientConnection:
+        """A new connection; `counted`: the caller already added it to `connecting`."""
         loop = asyncio.get_running_loop()
-        self.connecting += 1
+        if not counted:
+            self.connecting += 1
         try:
             _, conn = await loop.create_connection(
                 lambda: _ClientConnection(self),
@@ -330,6 +362,8 @@ class HttpCommandClient:
         self._peers: dict[str, _Peer] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = math.inf
+        self._loop: asyncio.AbstractEventLoop | None = None  # get_running_loop() costs a getpid()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def configure_peer(
         self, url: str, *, auth: tuple[str, str] | None = None, ssl_context: ssl.SSLContext | None = None
@@ -345,6 +379,119 @@ class HttpCommandClient:
         if peer is None:
             peer = self._peers[url] = _Peer(self, url)
         return peer
+
+    # ---- post_command_nowait: no task per request ----------------------------------------------
+
+    def post_command_nowait(
+        self, url: str, command: Mapping[str, Any] | bytes, timeout: float, done: AnswerCallback
+    ) -> None:
+        """post_command for callers that must not await: ``done`` gets the decoded answer or the
+        TransportError, always later, from the event loop (never from inside this call)."""
+        body = command if isinstance(command, bytes) else envelope.encode(command)
+        peer = self._peers.get(url) or self._peer(url)
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        if deadline < self._timer_at:
+            self._arm(loop, deadline)
+        job = _Job(peer.header + b"%d\r\n\r\n%s" % (len(body), body), deadline, timeout, done)
+        conn = peer.idle_connection()
+        if conn is not None and not peer.queue:
+            self._start(peer, conn, job)
+            return
+        peer.queue.append(job)  # behind the ones already waiting: updates leave in commit order
+        if conn is not None:
+            self._start(peer, conn, peer.queue.popleft())
+            return
+        if self.pipeline_depth > 1:
+            best = min((c for c in peer.connections if not c.closed), key=lambda c: c.in_flight, default=None)
+            if best is not None and best.in_flight < self.pipeline_depth:
+                self._start(peer, best, peer.queue.popleft())
+                return
+        if len(peer.connections) + peer.connecting < self.pool_size:
+            self._open_for_queue(peer)
+
+    def _start(self, peer: _Peer, conn: _ClientConnection, job: _Job) -> None:
+        loop = self._loop
+        assert loop is not None
+        future: asyncio.Future[HttpResponse] = loop.create_future()
+        conn.send(job.data, future, job.deadline, job.timeout)
+        future.add_done_callback(lambda f: self._finished(peer, job, f))
+
+    def _finished(self, peer: _Peer, job: _Job, future: asyncio.Future[HttpResponse]) -> None:
+        if future.cancelled():
+            return
+        exc = future.exception()
+        if exc is None:
+            try:
+                answer = _decode_answer(peer.url, future.result())
+            except TransportError as error:
+                job.done(None, error)
+            else:
+                job.done(answer, None)
+            return
+        if (
+            isinstance(exc, ConnectionClosed)
+            and exc.retryable
+            and not job.retried
+            and self._loop is not None
+            and self._loop.time() < job.deadline
+        ):
+            job.retried = True  # once, on a fresh connection (see the module docstring)
+            self._spawn(self._retry(peer, job))
+            return
+        job.done(None, exc if isinstance(exc, TransportError) else InvalidResponse(str(exc), peer.url))
+
+    async def _retry(self, peer: _Peer, job: _Job) -> None:
+        try:
+            conn = await self._acquire(peer, True, job.deadline, peer.url, job.timeout)
+        except TransportError as error:
+            job.done(None, error)
+            return
+        self._start(peer, conn, job)
+
+    def _open_for_queue(self, peer: _Peer) -> None:
+        peer.connecting += 1  # now, not when the task starts: the next request must see it
+        self._spawn(self._open_and_serve(peer))
+
+    async def _open_and_serve(self, peer: _Peer) -> None:
+        try:
+            conn = await peer._open(counted=True)
+        except TransportError as error:
+            if not peer.connections:  # nobody will serve the queue: the peer is unreachable
+                jobs = list(peer.queue)
+                peer.queue.clear()
+                for job in jobs:
+                    job.done(None, error)
+            return
+        if peer.queue and not conn.pending and not conn.closed:
+            self._start(peer, conn, peer.queue.popleft())
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _expire_queued(self, now: float) -> float:
+        """Fail queued nowait requests whose deadline passed; the earliest deadline left (or inf)."""
+        earliest = math.inf
+        for peer in self._peers.values():
+            if not peer.queue:
+                continue
+            kept: deque[_Job] = deque()
+            for job in peer.queue:
+                if job.deadline <= now:
+                    job.done(
+                        None,
+                        RequestTimeout(f"no answer from {peer.url} within {job.timeout:g} s", peer.url,
+                                       reason="timeout"),
+                    )
+                else:
+                    kept.append(job)
+                    earliest = min(earliest, job.deadline)
+            peer.queue = kept
+        return earliest
 
     async def request(self, url: str, body: bytes, timeout: float) -> HttpResponse:
         """POST ``body``; raises a TransportError subclass, never returns a half answer."""
@@ -389,6 +536,7 @@ class HttpCommandClient:
         for peer in list(self._peers.values()):
             for conn in list(peer.connections):
                 earliest = min(earliest, conn.expire(now))
+        earliest = min(earliest, self._expire_queued(now))
         if earliest < math.inf:
             self._arm(loop, earliest)
 
@@ -406,22 +554,20 @@ class HttpCommandClient:
     async def post_command(self, url: str, command: Mapping[str, Any] | bytes, timeout: float) -> Any:
         """Send a command; return the decoded JSON answer (Kea's HTTP answers are a list)."""
         body = command if isinstance(command, bytes) else envelope.encode(command)
-        response = await self.request(url, body, timeout)
-        if response.status != 200:
-            text = response.body[:200].decode("utf-8", "replace")
-            raise HttpStatusError(
-                f"HTTP {response.status} from {url}: {text}", url, response.status, response.body
-            )
-        try:
-            return envelope.decode(response.body)
-        except CommandParseError as exc:
-            raise InvalidResponse(f"{exc.text} (answer from {url})", url) from None
+        return _decode_answer(url, await self.request(url, body, timeout))
 
     async def close(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer, self._timer_at = None, math.inf
+        for task in list(self._tasks):
+            task.cancel()
+        self._loop = None
         for peer in self._peers.values():
+            jobs = list(peer.queue)
+            peer.queue.clear()
+            for job in jobs:
+                job.done(None, ConnectionClosed(f"client closed before sending to {peer.url}", peer.url))
             peer.close()
         self._peers.clear()
 
@@ -430,6 +576,18 @@ class HttpCommandClient:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+
+def _decode_answer(url: str, response: HttpResponse) -> Any:
+    if response.status != 200:
+        text = response.body[:200].decode("utf-8", "replace")
+        raise HttpStatusError(
+            f"HTTP {response.status} from {url}: {text}", url, response.status, response.body
+        )
+    try:
+        return envelope.decode(response.body)
+    except CommandParseError as exc:
+        raise InvalidResponse(f"{exc.text} (answer from {url})", url) from None
 
 
 async def post_command(

@@ -1,8 +1,8 @@
 """DHCPv6 option TLVs (RFC 8415 section 21.1): 2-byte code, 2-byte length, payload.
 
 The one primitive every DHCPv6 structure is made of: message options, relay options, IA and
-IAADDR/IAPREFIX sub-options, vendor sub-options. Kept apart from wire.py so that ia.py and duid.py
-can use it without importing the message classes.
+IAADDR/IAPREFIX sub-options, vendor sub-options. Kept apart from wire.py so that ia.py can use it
+without importing the message classes.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ hold, see hakea.dhcp6.ia; elapsed time under 2 bytes, preference under 1, server
 16, status code under 2, an option request option that is empty or of odd length). Like Kea, it
 ignores a truncated tail of options and reads the first bytes of a longer-than-needed fixed option,
 so the accessors below never raise. What a message means (type, missing client id, ...) is the
-engine's business.
+engine's business. (Kea 2.2 also drops a query in which another standard option does not fit
+its definition, e.g. a 2-byte vendor-class or an empty client-fqdn: observed, not replicated.)
 """
 
 from __future__ import annotations

@@ -112,7 +112,11 @@ def register(daemon: Dhcp4Daemon) -> None:
     async def dhcp_disable(args: Args, req: CommandRequest) -> dict[str, Any]:
         args = args or {}
         origin = _origin(args)
-        max_period = _int_arg(args, "max-period", 1) if "max-period" in args else None
+        max_period = None
+        if "max-period" in args:
+            max_period = args["max-period"]
+            if isinstance(max_period, bool) or not isinstance(max_period, int) or max_period <= 0:
+                raise CommandError("'max-period' must be positive integer")  # Kea 2.2's text
         daemon.network_state.disable(origin, time.time(), max_period)
         if max_period is not None:
             return envelope.success(f"DHCPv4 service disabled for {max_period} seconds")

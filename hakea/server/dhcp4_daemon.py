@@ -319,7 +319,8 @@ class Dhcp4Daemon:
             # The client is answered only once the partner has the lease (Kea parks the packet).
             parked = self.ha.commit(decision.lease_changes, query, now)
             if parked is not None:
-                self._spawn(self._answer_when_acked(parked, query, decision, s))
+                # A done-callback, not a task per parked client: this is every REQUEST under HA.
+                parked.add_done_callback(lambda f: self._answer_when_acked(f, query, decision, s))
                 return
         self._send(query, decision, s, now)
 
@@ -344,10 +345,10 @@ class Dhcp4Daemon:
         metas[(id(s), addr, local)] = meta
         return meta
 
-    async def _answer_when_acked(
+    def _answer_when_acked(
         self, parked: asyncio.Future[bool], query: Packet4, decision: Decision, s: Dhcp4Socket
     ) -> None:
-        if await parked:
+        if not parked.cancelled() and parked.result():
             self._send(query, decision, s, time.time())
         else:
             self.stats.add("pkt4-receive-drop", 1, time.time())

@@ -133,8 +133,9 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
         if force:
             store().upsert(lease)
             return envelope.success("IPv4 lease added.")
-        raise CommandError(
-            f"failed to update the lease with address {format_ipv4(lease.address)} - no such lease"
+        raise CommandError(  # Kea 2.2's text, word for word
+            f"failed to update the lease with address {format_ipv4(lease.address)} either because the "
+            "lease has been deleted or it has changed in the database, in both cases a retry might succeed"
         )
 
     def by_address_or_identifier(a: dict[str, Any]) -> Lease4 | None:

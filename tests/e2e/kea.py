@@ -224,8 +224,8 @@ class Server:
         """Start the server (the configuration must be written); `empty` removes its lease files."""
         assert self.proc is None or self.proc.poll() is not None, f"{self.name} is running"
         if empty:
-            for f in self.workdir.glob(f"{self.name}-leases4.csv*"):
-                f.unlink()
+            for old in self.workdir.glob(f"{self.name}-leases4.csv*"):
+                old.unlink()
         with contextlib.suppress(FileNotFoundError):
             self.sock.unlink()
         self.starts += 1
@@ -249,7 +249,8 @@ class Server:
             return ctl_ready(self.sock)
 
         wait_until(ready, timeout, interval=0.1, what=f"{self.name} ({self.flavor}) control socket")
-        if self.agent and self.flavor == "kea" and (self.agent_proc is None or self.agent_proc.poll() is not None):
+        agent_down = self.agent_proc is None or self.agent_proc.poll() is not None
+        if self.agent and self.flavor == "kea" and agent_down:
             argv = ["kea-ctrl-agent", "-c", str(self.workdir / f"{self.name}-agent.json")]
             self.agent_proc = self.procs.start(f"{self.log_name}-agent",
                                                self.lab.exec_argv(f"s{self.index}", argv), env)
@@ -257,9 +258,10 @@ class Server:
             def listening() -> bool:
                 assert self.agent_proc is not None
                 if self.agent_proc.poll() is not None:
-                    raise AssertionError(f"kea-ctrl-agent exited:\n{self.procs.log(self.log_name + '-agent')}")
+                    agent_log = self.procs.log(f"{self.log_name}-agent")
+                    raise AssertionError(f"kea-ctrl-agent exited:\n{agent_log}")
                 try:
-                    return self.http("version-get", timeout=1.0)["result"] == 0
+                    return bool(self.http("version-get", timeout=1.0)["result"] == 0)
                 except (OSError, urllib.error.URLError):
                     return False
 
@@ -325,7 +327,7 @@ def wait_states(want: dict[Server, str], timeout: float) -> float:
     seen: dict[str, str | None] = {}
 
     def check() -> bool:
-        for server, state in want.items():
+        for server in want:
             seen[server.name] = server.ha_state()
         return all(seen[s.name] == state for s, state in want.items())
 
@@ -497,7 +499,7 @@ class Sniffer:
         with sock:
             while not self._stop.is_set():
                 try:
-                    frame, meta = sock.recvfrom(65535)
+                    frame = sock.recv(65535)
                 except TimeoutError:
                     continue
                 self._take(frame)

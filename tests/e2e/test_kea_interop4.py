@@ -157,6 +157,7 @@ def check_story(pair: Pair, story: dict[str, Any]) -> None:
 
 # ------------------------------------------------------------------------------------ scenarios
 
+BOTH_WAYS = [("kea", "hakea"), ("hakea", "kea")]
 FLAVORS = [
     pytest.param(("kea", "hakea"), False, id="kea-primary"),
     pytest.param(("hakea", "kea"), False, id="hakea-primary"),
@@ -212,7 +213,7 @@ def test_hot_standby_pair(make_pair: Any, flavors: tuple[str, str], agent: bool)
     pair.check_alive()
 
 
-@pytest.mark.parametrize("flavors", [("kea", "hakea"), ("hakea", "kea")], ids=["kea-primary", "hakea-primary"])
+@pytest.mark.parametrize("flavors", BOTH_WAYS, ids=["kea-primary", "hakea-primary"])
 def test_maintenance_and_ha_sync(make_pair: Any, flavors: tuple[str, str]) -> None:
     """ha-maintenance-start/-cancel from either server, and ha-sync towards the partner."""
     pair: Pair = make_pair(HS, flavors)
@@ -248,7 +249,7 @@ def in_server1_pool(address: str) -> bool:
     return int(address.split(".")[2]) < 128  # POOLS_LB: server1 10.1.0-127.x, server2 10.1.128-255.x
 
 
-@pytest.mark.parametrize("flavors", [("kea", "hakea"), ("hakea", "kea")], ids=["kea-primary", "hakea-primary"])
+@pytest.mark.parametrize("flavors", BOTH_WAYS, ids=["kea-primary", "hakea-primary"])
 def test_load_balancing_pair(make_pair: Any, flavors: tuple[str, str]) -> None:
     pair: Pair = make_pair(LB, flavors)
     s1, s2 = pair.servers

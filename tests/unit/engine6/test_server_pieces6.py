@@ -97,10 +97,10 @@ def test_lease_from_args_defaults_and_checks() -> None:
 def test_bulk_apply_counts_and_failures() -> None:
     store = MemoryLeaseStore6()
     store.add(Lease6(ip6("2001:db8:1::100"), b"\x01", 1, 100, 50, 0, 1))
-    entry = {"ip-address": "2001:db8:1::101", "duid": "00:01", "iaid": 1, "valid-lft": 100, "preferred-lft": 50,
-             "expire": int(NOW) + 100, "subnet-id": 1}  # fmt: skip
-    answer = bulk_apply(store, (SUBNET,), {"deleted-leases": [{"ip-address": "2001:db8:1::100"}], "leases": [entry]},
-                        NOW)  # fmt: skip
+    entry = {"ip-address": "2001:db8:1::101", "duid": "00:01", "iaid": 1, "valid-lft": 100,
+             "preferred-lft": 50, "expire": int(NOW) + 100, "subnet-id": 1}  # fmt: skip
+    gone = {"ip-address": "2001:db8:1::100"}
+    answer = bulk_apply(store, (SUBNET,), {"deleted-leases": [gone], "leases": [entry]}, NOW)
     assert answer == {"result": 0, "text": "Bulk apply of 2 IPv6 leases completed."}
     stored = store.get(LeaseType.NA, ip6("2001:db8:1::101"))
     assert stored is not None and stored.cltt == int(NOW)
