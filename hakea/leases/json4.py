@@ -16,7 +16,6 @@ from typing import Any
 
 from hakea.leases.model import Lease4, LeaseState
 
-
 _inet_ntoa = socket.inet_ntoa
 _inet_pton = socket.inet_pton
 _AF_INET = socket.AF_INET
