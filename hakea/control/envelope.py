@@ -10,8 +10,9 @@ Kea 2.2 behaviour matched here (checked against Debian's kea-dhcp4 / kea-ctrl-ag
 * an unknown command answers result 2, text ``'foo' command not supported.``;
 * answers carry their keys in Kea's (alphabetical) order: arguments, result, text.
 
-Error texts are our own (Kea's are less precise, e.g. "Invalid answer specified, does not contain
-mandatory 'command'"); docs/decisions/002-control-transport.md lists both.
+Envelope error texts are Kea 2.2's (its daemons, HA listener and control agent give the same ones);
+what hakea refuses and Kea does not ("arguments" that is not a map) and malformed JSON (Kea's agent
+answers HTTP 400) keep our own texts: docs/kea-interop.md, docs/decisions/002-control-transport.md.
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ CONTROL_RESULT_CONFLICT = 4
 
 # Keys Kea's command parser accepts at the top level of a command.
 _COMMAND_KEYS = frozenset({"command", "arguments", "service", "remote-address"})
+
+# Kea 2.2's texts for a malformed envelope (probed on kea-dhcp4 and kea-ctrl-agent 2.2.0).
+_PREFIX = "Error during command processing: "
+NOT_A_MAP = _PREFIX + "Invalid command Element specified, expected map"
+_NO_COMMAND = _PREFIX + "Invalid answer specified, does not contain mandatory 'command'"
+_COMMAND_NOT_STRING = _PREFIX + "'command' element in command message is not a string"
+_UNSUPPORTED_KEY = _PREFIX + "Received command contains unsupported parameter '{}'"
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder()
@@ -117,29 +125,29 @@ def parse_command(raw: bytes | str | Mapping[str, Any]) -> Command:
     """
     obj: Any = decode(raw) if isinstance(raw, (bytes, str)) else raw
     if type(obj) is not dict and not isinstance(obj, Mapping):
-        raise CommandParseError("invalid command: expected a JSON map")
+        raise CommandParseError(NOT_A_MAP)
     if not _COMMAND_KEYS.issuperset(obj):
         extra = next(key for key in obj if key not in _COMMAND_KEYS)
-        raise CommandParseError(f"invalid command: unsupported parameter '{extra}'")
+        raise CommandParseError(_UNSUPPORTED_KEY.format(extra))
     name = obj.get("command")
     if type(name) is not str:
         if name is None:
-            raise CommandParseError("invalid command: 'command' is missing")
+            raise CommandParseError(_NO_COMMAND)
         if not isinstance(name, str):
-            raise CommandParseError("invalid command: 'command' must be a string")
+            raise CommandParseError(_COMMAND_NOT_STRING)
     arguments = obj.get("arguments")
     if arguments is not None and not isinstance(arguments, dict):
         raise CommandParseError("invalid command: 'arguments' must be a map")
     service = obj.get("service")
     if service is not None:
         if not isinstance(service, list):
-            raise CommandParseError("invalid command: 'service' must be a list of strings")
+            raise CommandParseError("service value must be a list")  # kea-ctrl-agent's text
         for item in service:
             if not isinstance(item, str):
-                raise CommandParseError("invalid command: 'service' must be a list of strings")
+                raise CommandParseError("service value must be a list of strings")
     remote = obj.get("remote-address")
     if remote is not None and not isinstance(remote, str):
-        raise CommandParseError("invalid command: 'remote-address' must be a string")
+        remote = None  # Kea ignores it (only its agent sets it, and then to a string)
     return Command(name, arguments, service, remote)
 
 

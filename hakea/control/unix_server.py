@@ -93,7 +93,7 @@ class _UnixConnection(asyncio.Protocol):
         if isinstance(value, dict):
             answer = await self._server.registry.dispatch(value, transport="unix")
         else:
-            answer = envelope.error("invalid command: expected a JSON map")
+            answer = envelope.error(envelope.NOT_A_MAP)
         self._reply(answer)
 
     def _timed_out(self) -> None:

@@ -4,6 +4,7 @@ service enable/disable, status and statistics. Lease commands live in lease_cmds
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from hakea.leases.store import LeaseStoreError
 if TYPE_CHECKING:
     from hakea.server.dhcp4_daemon import Dhcp4Daemon
 
+log = logging.getLogger("hakea.dhcp4")
 Args = dict[str, Any] | None
 _ORIGINS = ("user", "ha-partner")
 
@@ -33,8 +35,10 @@ def _int_arg(args: dict[str, Any], name: str, minimum: int = 0) -> int:
 
 def _origin(args: dict[str, Any]) -> str:
     origin = args.get("origin", "user")
-    if not isinstance(origin, str) or origin not in _ORIGINS:
-        raise CommandError(f"invalid value used for 'origin' parameter: {origin}")
+    if not isinstance(origin, str):
+        raise CommandError("'origin' argument must be a string")  # Kea 2.2's texts
+    if origin not in _ORIGINS:
+        raise CommandError(f"invalid value used for 'origin' parameter: {origin or '(empty string)'}")
     return origin
 
 
@@ -65,13 +69,15 @@ def register(daemon: Dhcp4Daemon) -> None:
     reg = daemon.registry
 
     async def config_get(args: Args, req: CommandRequest) -> dict[str, Any]:
-        return envelope.success("Configuration returned.", daemon.config.raw)
+        return envelope.success(None, daemon.config.raw)  # Kea 2.2 gives no text
 
     def parse_new(args: Args) -> Any:
         if not args:
             raise CommandError("Missing mandatory 'arguments' parameter.")
         if "Dhcp4" not in args:
             raise CommandError("Missing mandatory 'Dhcp4' parameter.")
+        if not isinstance(args["Dhcp4"], dict):
+            raise CommandError("'Dhcp4' parameter expected to be a map.")
         try:
             return load_dhcp4(args)
         except ConfigError as exc:
@@ -92,15 +98,18 @@ def register(daemon: Dhcp4Daemon) -> None:
 
     async def config_write(args: Args, req: CommandRequest) -> dict[str, Any]:
         filename = (args or {}).get("filename", daemon.config_path)
-        if not isinstance(filename, str) or not filename:
+        if not isinstance(filename, str):
             raise CommandError("passed parameter 'filename' is not a string")
+        filename = filename or daemon.config_path  # Kea: an empty name means the config file
         data = envelope.encode(daemon.config.raw)
         try:
             tmp = f"{filename}.tmp{os.getpid()}"
             Path(tmp).write_bytes(data)
             os.replace(tmp, filename)
-        except OSError as exc:
-            raise CommandError(f"Unable to write configuration file '{filename}': {exc.strerror}") from exc
+        except OSError as exc:  # Kea 2.2's text (no space after the colon); the reason is logged
+            log.warning("config-write to %s failed: %s", filename, exc.strerror)
+            text = f"Error during write-config:Unable to open file {filename} for writing"
+            raise CommandError(text) from exc
         return envelope.success(
             f"Configuration written to {filename} successful", {"filename": filename, "size": len(data)}
         )
@@ -115,8 +124,10 @@ def register(daemon: Dhcp4Daemon) -> None:
         max_period = None
         if "max-period" in args:
             max_period = args["max-period"]
-            if isinstance(max_period, bool) or not isinstance(max_period, int) or max_period <= 0:
-                raise CommandError("'max-period' must be positive integer")  # Kea 2.2's text
+            if type(max_period) is not int:
+                raise CommandError("'max-period' argument must be a number")  # Kea 2.2's texts
+            if max_period <= 0:
+                raise CommandError("'max-period' must be positive integer")
         daemon.network_state.disable(origin, time.time(), max_period)
         if max_period is not None:
             return envelope.success(f"DHCPv4 service disabled for {max_period} seconds")
@@ -129,12 +140,10 @@ def register(daemon: Dhcp4Daemon) -> None:
 
     async def status_get(args: Args, req: CommandRequest) -> dict[str, Any]:
         now = time.time()
+        # Kea: "ready" unless configured interfaces could not be opened (none configured is ready).
+        failed = bool(daemon.config.interfaces.interfaces) and not daemon.sockets
         status: dict[str, Any] = {
-            "pid": os.getpid(),
-            "uptime": int(now - daemon.started),
-            "reload": int(now - daemon.reloaded),
-            "multi-threading-enabled": False,
-            "sockets": {"status": "ready" if daemon.sockets else "failed"},
+            # "dhcp-state" is hakea's own: who disabled the service (Kea 2.2 has no such key)
             "dhcp-state": {
                 "disabled-by": daemon.network_state.origins(),
                 "enabled": daemon.network_state.enabled(now),
@@ -142,6 +151,11 @@ def register(daemon: Dhcp4Daemon) -> None:
         }
         if daemon.ha is not None:
             status["high-availability"] = daemon.ha.status(now)
+        status["multi-threading-enabled"] = False  # Kea's keys, in Kea's (alphabetical) order
+        status["pid"] = os.getpid()
+        status["reload"] = int(now - daemon.reloaded)
+        status["sockets"] = {"status": "failed" if failed else "ready"}
+        status["uptime"] = int(now - daemon.started)
         return envelope.success(None, status)
 
     def stat_name(args: Args) -> str:

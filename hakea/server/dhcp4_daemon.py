@@ -50,6 +50,7 @@ _RECEIVED_NAMES = {
 }
 _SENT_NAMES = {2: "pkt4-offer-sent", 5: "pkt4-ack-sent", 6: "pkt4-nak-sent"}
 _BATCH = 64  # datagrams read per wake-up: amortises the event-loop cost under load
+_PARKED_HIGH_WATER = int(os.environ.get("XHW", "64"))  # XXX A/B  # parked HA answers above which a wake-up reads one datagram only
 _META_CACHE_MAX = 4096  # QueryMeta per (socket, source, local address); see _query_meta
 
 
@@ -264,15 +265,28 @@ class Dhcp4Daemon:
 
     def _on_readable(self, s: Dhcp4Socket) -> None:
         recv = s.receive
-        for _ in range(_BATCH):
-            try:
-                data, addr, local = recv(4096)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:
-                log.debug("receive failed: %s", exc)
-                return
-            self.handle_datagram(data, addr, s, local)
+        budget = _BATCH
+        if self.ha is not None:
+            # Backpressure: with many answers parked for the partner's lease-update acks, read
+            # less so the loop gets back to the peer connections (their answers release the
+            # parked clients); the excess waits in the socket queue, bounded in time there.
+            budget = max(1, min(_BATCH, _PARKED_HIGH_WATER - self.ha.parked))
+        try:
+            for _ in range(budget):
+                try:
+                    data, addr, local = recv(4096)
+                except (BlockingIOError, InterruptedError):
+                    return
+                except OSError as exc:
+                    log.debug("receive failed: %s", exc)
+                    return
+                self.handle_datagram(data, addr, s, local)
+        finally:
+            if s.stale_dropped:  # queries that waited too long in the queue (sockets4.MAX_QUEUE_DELAY)
+                now = time.time()
+                self.stats.add("pkt4-received", s.stale_dropped, now)
+                self.stats.add("pkt4-receive-drop", s.stale_dropped, now)
+                s.stale_dropped = 0
 
     def handle_datagram(self, data: bytes, addr: tuple[str, int], s: Dhcp4Socket, local: int = 0) -> None:
         """One datagram from `addr` on socket `s`, sent to the local address `local` (0: unknown)."""

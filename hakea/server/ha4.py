@@ -82,7 +82,7 @@ class HA4Adapter:
             log.warning("HA clock offset of %+g s in effect (%s, a test-only setting)",
                         self._clock_offset, TEST_CLOCK_OFFSET_ENV)
         self.core = HACore(self.config, self._now())
-        self.client = HttpCommandClient(pool_size=4)
+        self.client = HttpCommandClient(pool_size=int(os.environ.get("XPOOL", "16")))  # XXX A/B
         for peer in self.config.other_peers:
             auth = None
             if peer.basic_auth_user is not None:
@@ -190,6 +190,11 @@ class HA4Adapter:
         fut: asyncio.Future[bool] = self._event_loop().create_future()
         self._parked[plan.txn] = fut
         return fut
+
+    @property
+    def parked(self) -> int:
+        """Client answers waiting for the partner's acknowledgement (the daemon's backpressure)."""
+        return len(self._parked)
 
     def should_reclaim(self, lease: Any) -> bool:
         return self.core.should_reclaim(lease)

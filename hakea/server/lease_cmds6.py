@@ -27,12 +27,27 @@ from hakea.leases.json6 import (
 from hakea.leases.model6 import Lease6, LeaseType
 from hakea.leases.store import LeaseStoreError
 from hakea.leases.store6 import LeaseStore6
-from hakea.server.lease_cmds4 import _need, _string
 
 if TYPE_CHECKING:
     from hakea.server.dhcp6_daemon import Dhcp6Daemon
 
 Args = dict[str, Any] | None
+
+
+# Kea's lease_cmds texts for missing arguments (kept here: lease_cmds4's helpers are its own).
+def _need(args: Args) -> dict[str, Any]:
+    if not args:
+        raise CommandError("no parameters specified for the command")
+    return args
+
+
+def _string(args: dict[str, Any], name: str) -> str:
+    if name not in args:
+        raise CommandError(f"'{name}' parameter not specified")
+    value = args[name]
+    if not isinstance(value, str):
+        raise CommandError(f"'{name}' parameter must be a string")
+    return value
 NAMES = (
     "lease6-add",
     "lease6-get",

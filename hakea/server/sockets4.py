@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import socket
 import struct
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,7 +23,18 @@ from hakea.server.rawsend import RawSender
 log = logging.getLogger("hakea.dhcp4.sockets")
 
 _IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)
-_PKTINFO_SPACE = socket.CMSG_SPACE(12)  # struct in_pktinfo: ifindex, spec_dst, addr
+_SO_TIMESTAMP = getattr(socket, "SO_TIMESTAMP", 29)  # SCM_TIMESTAMP: struct timeval at arrival
+_IPPROTO_IP = socket.IPPROTO_IP
+_SOL_SOCKET = socket.SOL_SOCKET
+_CMSG_SPACE = socket.CMSG_SPACE(12) + socket.CMSG_SPACE(16)  # in_pktinfo + timeval
+_TIMEVAL = struct.Struct("@ll")
+_time = time.time
+MAX_QUEUE_DELAY = 0.5
+"""Seconds a query may have waited in the socket's receive queue; an older one is dropped unread.
+Under overload the queue (4 MB deep) would otherwise hold seconds of queries whose clients have
+given up or retransmitted, and the server would answer only stale ones (throughput collapses to
+near zero); dropping them keeps answering fresh ones at full rate, as Kea's bounded packet queue
+does. See docs/decisions/004-packet-path.md."""
 _BROADCAST = 0xFFFFFFFF
 # Dotted quads of the reply destinations (relays, renewing clients): ipaddress costs ~2.5 us per
 # conversion, a dict hit ~40 ns. Bounded: cleared when full.
@@ -43,6 +55,7 @@ class Dhcp4Socket:
     sock: socket.socket
     bound_address: int  # 0 when bound to INADDR_ANY on the interface (IP_PKTINFO is on then)
     raw: RawSender | None
+    stale_dropped: int = 0  # queries dropped for waiting longer than MAX_QUEUE_DELAY (not yet counted)
 
     @property
     def server_address(self) -> int:
@@ -53,14 +66,22 @@ class Dhcp4Socket:
         query's local address: it tells a broadcast from a unicast query (subnet selection by
         ciaddr or source, RFC 2131 4.3.1) and is the server identifier of a unicast query. A socket
         bound to one address only receives datagrams sent to that address."""
-        if self.bound_address:
-            data, addr = self.sock.recvfrom(bufsize)
-            return data, addr, self.bound_address
-        data, ancillary, _flags, addr = self.sock.recvmsg(bufsize, _PKTINFO_SPACE)
-        for level, kind, payload in ancillary:
-            if level == socket.IPPROTO_IP and kind == _IP_PKTINFO and len(payload) >= 12:
-                return data, addr, struct.unpack_from("!I", payload, 8)[0]
-        return data, addr, 0
+        recvmsg = self.sock.recvmsg
+        while True:  # until a fresh datagram, or BlockingIOError when the queue is empty
+            data, ancillary, _flags, addr = recvmsg(bufsize, _CMSG_SPACE)
+            local = self.bound_address
+            arrived = 0.0
+            for level, kind, payload in ancillary:
+                if level == _IPPROTO_IP and kind == _IP_PKTINFO and len(payload) >= 12:
+                    if not local:
+                        local = int.from_bytes(payload[8:12], "big")
+                elif level == _SOL_SOCKET and kind == _SO_TIMESTAMP and len(payload) >= 16:
+                    sec, usec = _TIMEVAL.unpack_from(payload)
+                    arrived = sec + usec * 1e-6
+            if arrived and _time() - arrived > MAX_QUEUE_DELAY:
+                self.stale_dropped += 1
+                continue
+            return data, addr, local
 
     def is_broadcast(self, destination: int) -> bool:
         """Whether a query sent to `destination` was a broadcast on this socket's link (0: not
@@ -98,6 +119,8 @@ def _udp_socket(ifname: str, address: int, port: int, bind_device: bool) -> sock
         s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
     if not address:
         s.setsockopt(socket.IPPROTO_IP, _IP_PKTINFO, 1)
+    with contextlib.suppress(OSError):  # arrival times: see MAX_QUEUE_DELAY
+        s.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMP, 1)
     s.bind((str(ipaddress.IPv4Address(address)), port))
     s.setblocking(False)
     return s

@@ -4,7 +4,8 @@ The lab (tests.e2e.lab) has a client namespace "cl" (198.51.100.10, the relay ad
 the scripted clients use as giaddr) and server namespaces "s1"/"s2" (198.51.100.1/.2) on a bridge.
 Each server gets the very same kind of configuration file whichever program runs it (hakea reads
 Kea's files unchanged): HA over Kea's own dedicated HTTP listener on the peer URL, with
-multi-threading on, as shared/lab/bench4.py runs a working Kea pair.
+multi-threading on, as shared/lab/bench4.py runs a working Kea pair -- or, with `agent`, Kea
+single-threaded behind kea-ctrl-agent on the peer URL.
 
 Kea runs with KEA_PIDFILE_DIR / KEA_LOCKFILE_DIR in the test's directory; every process is kept by
 PID and stopped by PID (tests.e2e.lab.Procs). Commands go either over the UNIX control socket (a
@@ -19,7 +20,6 @@ import ctypes
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -369,8 +369,10 @@ def perfdhcp(lab: Lab, *, count: int, server: str | None, batch: int = 1, rate: 
     return r.stdout + r.stderr
 
 
-def _relay_discover(servers: list[str], macs: list[bytes], wait: float) -> dict[str, list[str]]:
-    """In the client namespace: each DISCOVER (giaddr RELAY) to every server; which answered."""
+def _relay_discover(servers: list[str], clients: list[tuple[bytes, bytes | None]], wait: float
+                    ) -> dict[str, list[str]]:
+    """In the client namespace: each client's DISCOVER (giaddr RELAY; option 61 when the client has
+    an identifier) to every server. Returns, per MAC, the server identifiers that offered."""
     from tests.e2e import dhcp_client as dc
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -378,7 +380,7 @@ def _relay_discover(servers: list[str], macs: list[bytes], wait: float) -> dict[
     sock.setsockopt(socket.SOL_SOCKET, 33, 4 << 20)  # SO_RCVBUFFORCE: hold every answer
     sock.bind((RELAY, 67))
     xids: dict[int, str] = {}
-    answered: dict[str, list[str]] = {dc.mac_str(m): [] for m in macs}
+    answered: dict[str, list[str]] = {dc.mac_str(mac): [] for mac, _ in clients}
 
     def take(timeout: float) -> bool:
         sock.settimeout(timeout)
@@ -394,8 +396,9 @@ def _relay_discover(servers: list[str], macs: list[bytes], wait: float) -> dict[
         return True
 
     try:
-        for mac in macs:
-            data = dc.build(dc.DISCOVER, mac, giaddr=RELAY, hops=1)
+        for mac, client_id in clients:
+            options = [(61, client_id)] if client_id else None
+            data = dc.build(dc.DISCOVER, mac, giaddr=RELAY, hops=1, options=options)
             xids[int.from_bytes(data[4:8], "big")] = dc.mac_str(mac)
             for server in servers:
                 sock.sendto(data, (server, 67))
@@ -411,7 +414,7 @@ def _relay_discover(servers: list[str], macs: list[bytes], wait: float) -> dict[
 
 def _client_story(server: str) -> dict[str, Any]:
     """In the client namespace, as a relay for four clients of `server`: one bound, one declined,
-    one released, one renewed. Returns their addresses."""
+    one released, one renewed. Returns their addresses (and the released client's MAC)."""
     from tests.e2e import dhcp_client as dc
 
     relay = dc.Relay(RELAY, server, 67)
@@ -436,17 +439,13 @@ def client_story(lab: Lab, server: str) -> dict[str, Any]:
         ns.close()
 
 
-def discover_everywhere(lab: Lab, servers: list[str], macs: list[bytes], wait: float = 3.0
-                        ) -> dict[str, list[str]]:
+def discover_everywhere(lab: Lab, servers: list[str], clients: list[tuple[bytes, bytes | None]],
+                        wait: float = 3.0) -> dict[str, list[str]]:
     ns = Netns(lab.ns("cl"))
     try:
-        return ns.run(_relay_discover, servers, macs, wait)
+        return ns.run(_relay_discover, servers, clients, wait)
     finally:
         ns.close()
-
-
-def which(program: str) -> bool:
-    return shutil.which(program) is not None
 
 
 # ------------------------------------------------------------------------------------ wire capture

@@ -10,6 +10,8 @@ leases; a standby restarted with an empty lease file gets them back through the 
 from __future__ import annotations
 
 import signal
+import struct
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,3 +141,98 @@ def test_standby_restarted_with_an_empty_lease_file_syncs_by_pages(pair: Pair) -
     finally:
         relay.close()
     wait_until(lambda: pair.s2.lease(reply.address) is not None, 5.0, what="lease on the restarted standby")
+
+
+# ---- added with the v6 proofs: Renew/Decline replication, ha-sync, Elapsed Time failure detection
+
+
+def test_renew_and_decline_are_replicated(pair: Pair) -> None:
+    pair.s1.wait_state("hot-standby")
+    pair.s2.wait_state("hot-standby")
+    relay = pair.relay(pair.s1)
+    try:
+        duid = dc.duid_ll(0x6B0)
+        _, reply = relay.sarr(duid, pd=True)
+        sid = reply.server_id
+        assert sid is not None
+        first = pair.s2.lease(reply.address)
+        assert first is not None
+        prefix = reply.prefixes()[0].split("/")[0]
+        wait_until(lambda: int(time.time()) > first["cltt"], 2.0, what="a new second")
+        renewed = relay.renew(duid, sid, dc.ia_na(1, reply.address), dc.ia_pd(1, (prefix, 56)))
+        assert renewed is not None and renewed.addresses() == [reply.address]
+        # the Reply left only once the standby had the renewed leases
+        on_standby = pair.s2.lease(reply.address)
+        assert on_standby is not None and on_standby["cltt"] > first["cltt"]
+        assert on_standby == pair.s1.lease(reply.address)
+        assert pair.s2.lease(prefix, "IA_PD") == pair.s1.lease(prefix, "IA_PD") is not None
+        declined = relay.decline(duid, sid, dc.ia_na(1, reply.address))
+        assert declined is not None and declined.msg_type == dc.REPLY
+        on_standby = pair.s2.lease(reply.address)
+        assert on_standby is not None and on_standby["state"] == 1, on_standby
+        assert on_standby == pair.s1.lease(reply.address)
+    finally:
+        relay.close()
+
+
+def test_ha_sync_command(pair: Pair) -> None:
+    # lease6-add on the primary is not replicated (an operator's change): ha-sync fetches it
+    added = pair.s1.command("lease6-add", {
+        "ip-address": "2001:db8:1::1f0", "duid": "00:03:00:01:02:00:00:00:06:c0", "iaid": 7, "subnet-id": 1,
+    })  # fmt: skip
+    assert added["result"] == 0, added
+    assert pair.s2.lease("2001:db8:1::1f0") is None
+    answer = pair.s2.command("ha-sync", {"server-name": "server1", "max-period": 10}, timeout=15)
+    assert answer == {"result": 0, "text": "Lease database synchronization complete."}
+    assert pair.s2.lease("2001:db8:1::1f0") == pair.s1.lease("2001:db8:1::1f0") is not None
+    assert lease_view(pair.s1) == lease_view(pair.s2)
+    # the primary lent its leases under dhcp-disable and got its service back with the notify
+    assert pair.s1.command("status-get")["arguments"]["dhcp-state"] == {"disabled-by": [], "enabled": True}
+    assert pair.s2.command("ha-sync", {"server-name": "server8"})["result"] == 1
+
+
+def solicit_with_elapsed(relay: dc.Relay6, duid: bytes, centiseconds: int) -> None:
+    """A relayed Solicit whose Elapsed Time option says how long the client has been trying."""
+    elapsed = dc.opt(dc.OPT_ELAPSED, struct.pack("!H", centiseconds))
+    relay.forward(dc.message(dc.SOLICIT, dc.new_xid(), dc.opt(dc.OPT_CLIENTID, duid), elapsed, dc.ia_na(1)))
+
+
+def test_dead_primary_standby_takes_over_after_unacked_clients(pair: Pair) -> None:
+    """max-unacked-clients 10: the standby goes partner-down only once an 11th DUID has been trying
+    for longer than max-ack-delay (Elapsed Time > 1 s) while communication is interrupted."""
+    s1, s2 = pair.s1, pair.s2
+    s1.wait_state("hot-standby")
+    s2.wait_state("hot-standby")
+
+    def remote() -> dict[str, Any]:
+        status = s2.command("status-get")["arguments"]["high-availability"][0]
+        return status["ha-servers"]["remote"]  # type: ignore[no-any-return]
+
+    s1.stop(signal.SIGKILL)
+    wait_until(lambda: remote()["communication-interrupted"], 5.0, what="communication interrupted")
+    relay = pair.relay(s2)
+    try:
+        for n in range(3):  # clients that just started (Elapsed Time 0): connecting, not unacked
+            solicit_with_elapsed(relay, dc.duid_ll(0x6C0 + n), 0)
+        for n in range(10):  # trying for 5 s > max-ack-delay: unacked
+            solicit_with_elapsed(relay, dc.duid_ll(0x6D0 + n), 500)
+        solicit_with_elapsed(relay, dc.duid_ll(0x6D0), 900)  # the same DUID again does not count twice
+        wait_until(lambda: remote()["analyzed-packets"] == 14, 2.0, what="14 queries analysed")
+        report = remote()
+        assert report["connecting-clients"] == 13 and report["unacked-clients"] == 10, report
+        assert report["unacked-clients-left"] == 1, report
+        time.sleep(1.0)  # two more failed heartbeats: still not enough
+        assert s2.ha_state() == "hot-standby"
+        assert relay.solicit(dc.duid_ll(0x6E0), timeout=0.5) is None  # Elapsed Time 0: not unacked
+        solicit_with_elapsed(relay, dc.duid_ll(0x6E1), 500)  # the 11th unacked client
+        s2.wait_state("partner-down", timeout=3.0)
+        assert "HA_COMMUNICATION_INTERRUPTED_CLIENT6_UNACKED" in s2.log()
+        _, reply = relay.sarr(dc.duid_ll(0x6E2), pd=True)
+    finally:
+        relay.close()
+    # the primary comes back (its lease file kept), resyncs from the survivor, and the pair heals
+    s1.start()
+    s1.wait_state("hot-standby", timeout=15.0)
+    s2.wait_state("hot-standby", timeout=5.0)
+    assert s1.lease(reply.address) == s2.lease(reply.address) is not None
+    wait_until(lambda: lease_view(s1) == lease_view(s2), 5.0, what="identical lease6 sets")

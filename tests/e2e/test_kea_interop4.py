@@ -240,9 +240,9 @@ def test_maintenance_and_ha_sync(make_pair: Any, flavors: tuple[str, str]) -> No
     pair.check_alive()
 
 
-def lb_owner(mac: bytes) -> str:
-    """Kea's load-balancing owner of a client keyed by its MAC (RFC 3074 hash, Kea's table)."""
-    return "198.51.100.1" if lb_hash(mac) % 2 == 0 else "198.51.100.2"
+def lb_owner(key: bytes) -> str:
+    """Kea's load-balancing owner of a client's key (RFC 3074 hash, Kea's table)."""
+    return "198.51.100.1" if lb_hash(key) % 2 == 0 else "198.51.100.2"
 
 
 def in_server1_pool(address: str) -> bool:
@@ -256,13 +256,17 @@ def test_load_balancing_pair(make_pair: Any, flavors: tuple[str, str]) -> None:
     pair.start()
     wait_states({s1: LB, s2: LB}, 20)
 
-    # Every DISCOVER goes to both: exactly one answers, the owner by Kea's hash.
-    macs = [b"\x02" + (n * 2654435761 % (1 << 40)).to_bytes(5, "big") for n in range(1, 201)]
-    answered = discover_everywhere(pair.net, [s1.address, s2.address], macs)
+    # Every DISCOVER goes to both: exactly one answers, the owner by Kea's hash of the client
+    # identifier (whole option 61) when there is one, else of the MAC.
+    clients: list[tuple[bytes, bytes | None]] = []
+    for n in range(1, 201):
+        mac = b"\x02" + (n * 2654435761 % (1 << 40)).to_bytes(5, "big")
+        clients.append((mac, b"\xff" + n.to_bytes(4, "big") if n % 2 else None))
+    answered = discover_everywhere(pair.net, [s1.address, s2.address], clients)
     per_server = {s1.address: 0, s2.address: 0}
-    for mac in macs:
+    for mac, client_id in clients:
         who = answered[dc.mac_str(mac)]
-        assert who == [lb_owner(mac)], (dc.mac_str(mac), who)
+        assert who == [lb_owner(client_id or mac)], (dc.mac_str(mac), client_id, who)
         per_server[who[0]] += 1
     assert min(per_server.values()) > 50, per_server
 

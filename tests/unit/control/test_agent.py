@@ -278,7 +278,9 @@ async def test_unknown_agent_command_gets_keas_hint(agent: ControlAgent) -> None
 
 async def test_invalid_command_to_agent(agent: ControlAgent) -> None:
     assert await send(agent, {"arguments": {}}) == [
-        {"result": 1, "text": "invalid command: 'command' is missing"}
+        {"result": 1, "text": (
+            "Error during command processing: Invalid answer specified, does not contain mandatory 'command'"
+        )}
     ]
 
 

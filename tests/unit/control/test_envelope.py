@@ -36,16 +36,24 @@ def test_parses_str_and_mapping_and_remote_address() -> None:
 @pytest.mark.parametrize(
     ("raw", "text"),
     [
-        (b'{"arguments": {}}', "invalid command: 'command' is missing"),
-        (b'{"command": 5}', "invalid command: 'command' must be a string"),
+        (
+            b'{"arguments": {}}',
+            "Error during command processing: Invalid answer specified, does not contain mandatory 'command'",
+        ),
+        (
+            b'{"command": 5}',
+            "Error during command processing: 'command' element in command message is not a string",
+        ),
         (b'{"command": "x", "arguments": []}', "invalid command: 'arguments' must be a map"),
         (b'{"command": "x", "arguments": 5}', "invalid command: 'arguments' must be a map"),
-        (b'{"command": "x", "service": "dhcp4"}', "invalid command: 'service' must be a list of strings"),
-        (b'{"command": "x", "service": [5]}', "invalid command: 'service' must be a list of strings"),
-        (b'{"command": "x", "extra": 1}', "invalid command: unsupported parameter 'extra'"),
-        (b'{"command": "x", "remote-address": 1}', "invalid command: 'remote-address' must be a string"),
-        (b"[1, 2]", "invalid command: expected a JSON map"),
-        (b'"x"', "invalid command: expected a JSON map"),
+        (b'{"command": "x", "service": "dhcp4"}', "service value must be a list"),
+        (b'{"command": "x", "service": [5]}', "service value must be a list of strings"),
+        (
+            b'{"command": "x", "extra": 1}',
+            "Error during command processing: Received command contains unsupported parameter 'extra'",
+        ),
+        (b"[1, 2]", "Error during command processing: Invalid command Element specified, expected map"),
+        (b'"x"', "Error during command processing: Invalid command Element specified, expected map"),
     ],
 )
 def test_precise_errors(raw: bytes, text: str) -> None:
@@ -55,6 +63,10 @@ def test_precise_errors(raw: bytes, text: str) -> None:
 @pytest.mark.parametrize("raw", [b"garbage", b'{"command": ', b"", b'{"command": "x"} trailing'])
 def test_invalid_json(raw: bytes) -> None:
     assert parse_error(raw).startswith("invalid JSON: ")
+
+
+def test_a_non_string_remote_address_is_ignored_as_kea_does() -> None:
+    assert envelope.parse_command(b'{"command": "x", "remote-address": 1}') == Command("x")
 
 
 def test_null_arguments_and_service_mean_absent() -> None:

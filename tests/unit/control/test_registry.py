@@ -22,7 +22,11 @@ async def test_parse_errors_become_result_1() -> None:
     registry = CommandRegistry()
     assert await registry.dispatch(b"not json") == {"result": 1, "text": await _text(registry, b"not json")}
     answer = await registry.dispatch(b'{"arguments": {}}')
-    assert answer == {"result": 1, "text": "invalid command: 'command' is missing"}
+    assert answer == {
+        "result": 1,
+        "text": "Error during command processing: "
+        "Invalid answer specified, does not contain mandatory 'command'",
+    }
     answer = await registry.dispatch({"command": "version-get", "arguments": [1]})
     assert answer == {"result": 1, "text": "invalid command: 'arguments' must be a map"}
 

@@ -83,7 +83,10 @@ async def test_empty_connection_is_just_closed(unix_server: UnixCommandServer) -
 
 async def test_non_map_json(unix_server: UnixCommandServer) -> None:
     data = await raw_exchange(unix_server.path, b"[1, 2]")
-    assert data == b'{"result":1,"text":"invalid command: expected a JSON map"}'
+    assert data == (
+        b'{"result":1,"text":"Error during command processing: '
+        b'Invalid command Element specified, expected map"}'
+    )
 
 
 async def test_partial_command_times_out_with_keas_text(tmp_path: Path) -> None:

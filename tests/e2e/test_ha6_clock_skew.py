@@ -1,0 +1,75 @@
+"""Clock skew between two real DHCPv6 HA peers (hot-standby, loopback): the v4 rules hold for v6.
+
+server2 runs with HAKEA_TEST_CLOCK_OFFSET=70 (a test-only setting: seconds added to the clock its HA
+service sees, hence to its heartbeat's date-time). Above 60 s the server that sees the skew goes to
+terminated (HA_HIGH_CLOCK_SKEW_CAUSES_TERMINATION), its partner follows, and both keep answering
+DHCP as in their normal state -- the primary serves, the standby does not -- without lease updates.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e import dhcp6_client as dc
+from tests.e2e.dhcp6_fixtures import Server6, dhcp6_config, free_udp6_port
+from tests.e2e.ha_fixtures import Peer, free_port_on, ha_hook
+from tests.e2e.lab import Procs
+
+pytestmark = pytest.mark.e2e
+
+HTTP = {"server1": "127.0.0.63", "server2": "127.0.0.64"}
+ROLES = {"server1": "primary", "server2": "standby"}
+SUBNET = {"id": 1, "subnet": "2001:db8:1::/64", "pools": [{"pool": "2001:db8:1::100 - 2001:db8:1::1ff"}]}
+
+
+@pytest.fixture(scope="module")
+def pair(workdir: Path, procs: Procs) -> Iterator[tuple[Server6, Server6]]:
+    http = free_port_on(*HTTP.values(), kind=socket.SOCK_STREAM)
+    peers = [Peer(n, f"http://{a}:{http}/", ROLES[n]) for n, a in HTTP.items()]
+    servers = []
+    for name, address in HTTP.items():
+        config = dhcp6_config(workdir, f"cs6-{name}", interfaces=["lo/::1"], subnets=[SUBNET],
+                              hooks=[ha_hook(name, "hot-standby", peers)])  # fmt: skip
+        # the offset reaches server2 through its environment (by env(1): one process, same PID group)
+        prefix = ["env", "HAKEA_TEST_CLOCK_OFFSET=70"] if name == "server2" else []
+        servers.append(Server6(f"cs6-{name}", workdir, procs, config, port=free_udp6_port(),
+                               url=f"http://{address}:{http}/", argv_prefix=prefix))  # fmt: skip
+    for s in servers:
+        s.lease_file.unlink(missing_ok=True)
+        s.start()
+    try:
+        yield servers[0], servers[1]
+    finally:
+        for s in servers:
+            s.stop()
+
+
+def test_skew_of_70_s_terminates_and_both_keep_serving_as_before(pair: tuple[Server6, Server6]) -> None:
+    s1, s2 = pair
+    s2.wait_state("terminated", timeout=10.0)
+    s1.wait_state("terminated", timeout=10.0)
+    logs = s1.log() + s2.log()
+    assert "HA_HIGH_CLOCK_SKEW_CAUSES_TERMINATION" in logs
+    assert re.search(r"partner's clock is (69|70|71)s (ahead|behind), causing HA service to terminate", logs)
+    assert "HA_TERMINATED" in s1.log() and "HA_TERMINATED" in s2.log()
+    assert s1.command("ha-heartbeat")["arguments"]["scopes"] == ["server1"]
+    assert s2.command("ha-heartbeat")["arguments"]["scopes"] == []
+    # the primary answers (no lease update: the standby does not get the lease), the standby does not
+    relay = dc.Relay6(("::1", s1.port or 547))
+    try:
+        _, reply = relay.sarr(dc.duid_ll(0x7001))
+    finally:
+        relay.close()
+    assert s1.lease(reply.address) is not None
+    assert s2.lease(reply.address) is None
+    silent = dc.Relay6(("::1", s2.port or 547))
+    try:
+        assert silent.solicit(dc.duid_ll(0x7002), timeout=1.0) is None
+    finally:
+        silent.close()
+    assert s1.ha_state() == s2.ha_state() == "terminated"
