@@ -229,6 +229,10 @@ def status(target: Target) -> None:
         fields = {k: v for k, v in args.items() if k != "high-availability"}
         if isinstance(fields.get("sockets"), dict):
             fields["sockets"] = fields["sockets"].get("status", fields["sockets"])
+        state = fields.get("dhcp-state")
+        if isinstance(state, dict):  # hakea's own key: who holds the DHCP service disabled
+            by = ", ".join(map(str, state.get("disabled-by") or []))
+            fields["dhcp-state"] = "enabled" if state.get("enabled") else f"disabled (by {by or '?'})"
         human = format_fields(fields)
         ha = args.get("high-availability")
         if isinstance(ha, list) and ha:
@@ -394,6 +398,8 @@ def ha_summary(relationships: Sequence[Any]) -> str:
         )
         if remote:
             in_touch = "in touch" if remote.get("in-touch") else "not in touch"
+            if remote.get("communication-interrupted"):
+                in_touch += ", interrupted"
             rows.append(
                 [
                     "",
@@ -405,7 +411,11 @@ def ha_summary(relationships: Sequence[Any]) -> str:
                     f"{in_touch}, age {remote.get('age', '?')} s, unacked {remote.get('unacked-clients', 0)}",
                 ]
             )
-    return format_table(rows, ["mode", "server", "name", "role", "state", "scopes", "partner"])
+    headers = ["mode", "server", "name", "role", "state", "scopes", "partner"]
+    if not any(row[2] for row in rows):  # Kea 2.2's status-get names no server: drop the column
+        headers.pop(2)
+        rows = [row[:2] + row[3:] for row in rows]
+    return format_table(rows, headers)
 
 
 @ha.command("status")

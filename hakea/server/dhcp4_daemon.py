@@ -50,7 +50,7 @@ _RECEIVED_NAMES = {
 }
 _SENT_NAMES = {2: "pkt4-offer-sent", 5: "pkt4-ack-sent", 6: "pkt4-nak-sent"}
 _BATCH = 64  # datagrams read per wake-up: amortises the event-loop cost under load
-_PARKED_HIGH_WATER = int(os.environ.get("XHW", "64"))  # XXX A/B  # parked HA answers above which a wake-up reads one datagram only
+_PARKED_HIGH_WATER = 64  # parked HA answers above which a wake-up reads one datagram only
 _META_CACHE_MAX = 4096  # QueryMeta per (socket, source, local address); see _query_meta
 
 

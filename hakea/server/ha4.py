@@ -82,7 +82,10 @@ class HA4Adapter:
             log.warning("HA clock offset of %+g s in effect (%s, a test-only setting)",
                         self._clock_offset, TEST_CLOCK_OFFSET_ENV)
         self.core = HACore(self.config, self._now())
-        self.client = HttpCommandClient(pool_size=int(os.environ.get("XPOOL", "16")))  # XXX A/B
+        # 16 connections: with one request per connection (all a Kea partner takes), a pool of 4
+        # completes at most 4 lease updates per event-loop turn while a turn under load reads up to
+        # 64 queries; the updates then queue up and every answer is late (bench/RESULTS.md).
+        self.client = HttpCommandClient(pool_size=16)
         for peer in self.config.other_peers:
             auth = None
             if peer.basic_auth_user is not None:
