@@ -127,8 +127,75 @@ def _get(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...], requir
     return value
 
 
+_STATE_OF_INT = {int(s): s for s in LeaseState}
+_MISSING: Any = object()
+
+
+def _lease4_from_json_fast(obj: dict[str, Any]) -> Lease4 | None:
+    """lease4_from_json for a well-formed lease (every HA sync page is 10,000 of them): the same
+    Lease4 the checked parser builds, at a third of the cost; None whenever anything is unusual,
+    and the checked parser then decides (and words the error)."""
+    get = obj.get
+    text = get("ip-address")
+    subnet_id = get("subnet-id")
+    valid_lft = get("valid-lft")
+    if type(text) is not str or type(subnet_id) is not int or type(valid_lft) is not int:
+        return None
+    if subnet_id < 0 or valid_lft < 0:
+        return None
+    cltt = get("cltt", _MISSING)
+    if cltt is _MISSING:
+        expire = get("expire")
+        if type(expire) is not int:
+            return None
+        cltt = expire - valid_lft
+    elif type(cltt) is not int:
+        return None
+    hw_text = get("hw-address", "")
+    client_text = get("client-id", "")
+    hostname = get("hostname", "")
+    fqdn_fwd = get("fqdn-fwd", False)
+    fqdn_rev = get("fqdn-rev", False)
+    state = _STATE_OF_INT.get(get("state", 0)) if type(get("state", 0)) is int else None
+    user_context = get("user-context", _MISSING)
+    if (
+        type(hw_text) is not str
+        or type(client_text) is not str
+        or type(hostname) is not str
+        or type(fqdn_fwd) is not bool
+        or type(fqdn_rev) is not bool
+        or state is None
+        or (user_context is not _MISSING and not isinstance(user_context, dict))
+    ):
+        return None
+    try:
+        address = int.from_bytes(_inet_pton(_AF_INET, text), "big")
+    except (OSError, ValueError):
+        return None
+    return Lease4(
+        address,
+        parse_hex(hw_text) if hw_text else b"",
+        parse_hex(client_text) if client_text else b"",
+        valid_lft,
+        cltt,
+        subnet_id,
+        fqdn_fwd,
+        fqdn_rev,
+        hostname,
+        state,
+        None if user_context is _MISSING else user_context,
+    )
+
+
 def lease4_from_json(obj: Any) -> Lease4:
     """Parse a lease from Kea's JSON; either "cltt" or "expire" (with "valid-lft") must be given."""
+    if type(obj) is dict:
+        try:
+            lease = _lease4_from_json_fast(obj)
+        except LeaseJSONError:  # a malformed hex identifier: the checked parser says so
+            lease = None
+        if lease is not None:
+            return lease
     if not isinstance(obj, Mapping):
         raise LeaseJSONError("a lease must be a map")
     address = parse_ipv4(_get(obj, "ip-address", str))

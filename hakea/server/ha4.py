@@ -39,7 +39,9 @@ from hakea.ha.commands import RESULT_ERROR, make_answer
 from hakea.ha.config import HAConfig, parse_ha_config
 from hakea.ha.core import HA_COMMANDS, HACore
 from hakea.ha.query_filter import QueryInfo, query_info_v4
-from hakea.ha.sync import merge_leases4
+from hakea.ha.sync import MergeCounts
+from hakea.leases.memfile4 import MemfileLeaseStore4
+from hakea.leases.model import Lease4
 
 if TYPE_CHECKING:
     from hakea.server.dhcp4_daemon import Dhcp4Daemon
@@ -63,6 +65,28 @@ def _test_clock_offset() -> float:
     except ValueError:
         log.error("%s=%r is not a number of seconds; ignored", TEST_CLOCK_OFFSET_ENV, text)
         return 0.0
+
+
+def merge_page(store: MemfileLeaseStore4, leases: Iterable[Lease4]) -> MergeCounts:
+    """A synced page into the store: hakea.ha.sync.merge_lease4's rule (absent -> insert, newer
+    cltt -> replace, else keep ours), applied in bulk with store.load: one journal write and one
+    re-sort per page instead of a write and an insort per lease (a 10,000-lease page: ~45 ms
+    instead of ~95 ms, see bench/RESULTS.md)."""
+    counts = MergeCounts()
+    get = store.get
+    chosen: dict[int, Lease4] = {}
+    for lease in leases:
+        existing = chosen.get(lease.address) or get(lease.address)
+        if existing is None:
+            counts.inserted += 1
+        elif existing.cltt < lease.cltt:
+            counts.updated += 1
+        else:
+            counts.skipped += 1
+            continue
+        chosen[lease.address] = lease
+    store.load(chosen.values())
+    return counts
 
 
 def ha_config_of(config: Dhcp4Config) -> HAConfig:
@@ -236,7 +260,7 @@ class HA4Adapter:
                     self.daemon.network_state.disable(action.origin, time.time())
             elif isinstance(action, MergeLeases):
                 assert self.daemon.store is not None
-                counts = merge_leases4(self.daemon.store, action.leases)
+                counts = merge_page(self.daemon.store, action.leases)
                 log.debug("HA_LEASES_SYNC_LEASE_PAGE_RECEIVED from %s: %d inserted, %d updated, %d skipped",
                           action.peer, counts.inserted, counts.updated, counts.skipped)
             elif isinstance(action, ReleaseParked):

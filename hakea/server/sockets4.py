@@ -8,6 +8,7 @@ Kea's "interfaces" entries: "eth0" (every address of eth0; receives broadcasts),
 from __future__ import annotations
 
 import contextlib
+import os  # XXX
 import ipaddress
 import logging
 import socket
@@ -29,12 +30,15 @@ _SOL_SOCKET = socket.SOL_SOCKET
 _CMSG_SPACE = socket.CMSG_SPACE(12) + socket.CMSG_SPACE(16)  # in_pktinfo + timeval
 _TIMEVAL = struct.Struct("@ll")
 _time = time.time
-MAX_QUEUE_DELAY = 0.5
-"""Seconds a query may have waited in the socket's receive queue; an older one is dropped unread.
-Under overload the queue (4 MB deep) would otherwise hold seconds of queries whose clients have
-given up or retransmitted, and the server would answer only stale ones (throughput collapses to
-near zero); dropping them keeps answering fresh ones at full rate, as Kea's bounded packet queue
-does. See docs/decisions/004-packet-path.md."""
+MAX_QUEUE_DELAY = float(os.environ.get("XQD", "1.0"))  # XXX
+QUEUE_TARGET = float(os.environ.get("XQT", "0.1"))  # XXX
+QUEUE_INTERVAL = float(os.environ.get("XQI", "0.5"))  # XXX
+"""Bounding the time queries wait in the socket's receive queue (4 MB deep: seconds of queries).
+Without a bound, an overloaded server answers only stale queries, whose clients have given up or
+retransmitted, and its useful throughput collapses. As CoDel does for packet queues: a query that
+waited longer than QUEUE_TARGET is dropped unread once waits have stayed above the target for
+QUEUE_INTERVAL (a standing queue: overload), not during a short burst or stall; and one older than
+MAX_QUEUE_DELAY always. See docs/decisions/004-packet-path.md."""
 _BROADCAST = 0xFFFFFFFF
 # Dotted quads of the reply destinations (relays, renewing clients): ipaddress costs ~2.5 us per
 # conversion, a dict hit ~40 ns. Bounded: cleared when full.
@@ -55,7 +59,8 @@ class Dhcp4Socket:
     sock: socket.socket
     bound_address: int  # 0 when bound to INADDR_ANY on the interface (IP_PKTINFO is on then)
     raw: RawSender | None
-    stale_dropped: int = 0  # queries dropped for waiting longer than MAX_QUEUE_DELAY (not yet counted)
+    stale_dropped: int = 0  # queries dropped for waiting too long (not yet counted by the daemon)
+    above_until: float = 0.0  # waits above QUEUE_TARGET since (this - QUEUE_INTERVAL); 0: below
 
     @property
     def server_address(self) -> int:
@@ -78,9 +83,17 @@ class Dhcp4Socket:
                 elif level == _SOL_SOCKET and kind == _SO_TIMESTAMP and len(payload) >= 16:
                     sec, usec = _TIMEVAL.unpack_from(payload)
                     arrived = sec + usec * 1e-6
-            if arrived and _time() - arrived > MAX_QUEUE_DELAY:
-                self.stale_dropped += 1
-                continue
+            if arrived:
+                now = _time()
+                waited = now - arrived
+                if waited > QUEUE_TARGET:
+                    if not self.above_until:
+                        self.above_until = now + QUEUE_INTERVAL
+                    if waited > MAX_QUEUE_DELAY or now >= self.above_until:
+                        self.stale_dropped += 1
+                        continue
+                else:
+                    self.above_until = 0.0
             return data, addr, local
 
     def is_broadcast(self, destination: int) -> bool:

@@ -7,6 +7,7 @@ value and its timestamp (Kea keeps a sample history; one sample is what operator
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Iterable
 
 from hakea.config.model import Subnet4
@@ -14,12 +15,14 @@ from hakea.leases.model import Lease4, LeaseState
 
 
 class Statistics:
-    def __init__(self, names: Iterable[str] = ()) -> None:
+    def __init__(self, names: Iterable[str] = (), started: float | None = None) -> None:
+        # Kea stamps a statistic that never changed with the server's start time, not the epoch.
+        self.started = time.time() if started is None else started
         self._values: dict[str, int] = {}
         self._stamps: dict[str, float] = {}
         for name in names:
             self._values[name] = 0
-            self._stamps[name] = 0.0
+            self._stamps[name] = self.started
 
     def add(self, name: str, amount: int = 1, now: float = 0.0) -> None:
         self._values[name] = self._values.get(name, 0) + amount

@@ -1140,9 +1140,7 @@ def mismatch(case: Case, answer: dict[str, Any], target: Target, kea: bool) -> s
     if want is not ANY:
         got = answer.get("text")
         if kea and isinstance(got, str):
-            got = _POSITION.sub("", got)
-            if want.endswith(" in"):  # Kea's "... in (<wire>:0:69)"
-                got = got.rstrip()
+            got = _POSITION.sub("", got)  # "... Element in (<wire>:0:69)" -> "... Element in"
         if got != want:
             return f"text {got!r} != {want!r}"
     if case.check is not None:
