@@ -2,6 +2,8 @@
 """The hot-standby primary's packet path with a real partner: CPU per DORA on both sides.
 
 Run (root): .venv/bin/python bench/bench_ha4.py [--n 20000] [--window 64] [--partner hakea|kea]
+($HAKEA_SRC: a directory to import server1's hakea from instead of this checkout; the partner is
+$HAKEA_DHCP4 as in bench4.py.)
 
 Sets up bench4.py's namespace lab, starts the partner (server2, standby: hakea-dhcp4 or kea-dhcp4)
 in its namespace with bench4.py's hot-standby configuration, and runs server1 -- a Dhcp4Daemon
@@ -29,7 +31,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, os.environ.get("HAKEA_SRC", str(HERE.parent)))
 sys.path.insert(0, str(HERE))
 
 

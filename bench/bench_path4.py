@@ -1,6 +1,7 @@
 """The daemon's whole DHCPv4 packet path in one process: µs of CPU per DORA.
 
 Run: .venv/bin/python bench/bench_path4.py [--n 20000] [--rounds 3] [--persist] [--profile]
+($HAKEA_SRC: a directory to import hakea from instead of this checkout, for before/after figures.)
 
 Drives Dhcp4Daemon.handle_datagram (parse, stats, QueryMeta, engine, reply building, encoding,
 memfile append with --persist, the socket send) with the datagrams perfdhcp sends in the bench4.py
@@ -24,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, os.environ.get("HAKEA_SRC", str(Path(__file__).resolve().parents[1])))
 
 from hakea.config.dhcp4 import load_dhcp4_file
 from hakea.dhcp4.engine import Engine

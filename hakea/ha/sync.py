@@ -221,10 +221,10 @@ def merge_lease4(store: LeaseStore4, fetched: Lease4) -> MergeOutcome:
     return MergeOutcome.SKIPPED
 
 
-def merge_leases4(store: LeaseStore4, leases: Iterable[Lease4]) -> MergeCounts:
+def count_outcomes(outcomes: Iterable[MergeOutcome]) -> MergeCounts:
+    """Tally merge outcomes (of merge_lease4 here, of merge_lease6 in hakea.server.ha6)."""
     counts = MergeCounts()
-    for lease in leases:
-        outcome = merge_lease4(store, lease)
+    for outcome in outcomes:
         if outcome is MergeOutcome.INSERTED:
             counts.inserted += 1
         elif outcome is MergeOutcome.UPDATED:
@@ -232,3 +232,7 @@ def merge_leases4(store: LeaseStore4, leases: Iterable[Lease4]) -> MergeCounts:
         else:
             counts.skipped += 1
     return counts
+
+
+def merge_leases4(store: LeaseStore4, leases: Iterable[Lease4]) -> MergeCounts:
+    return count_outcomes(merge_lease4(store, lease) for lease in leases)

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 import msgspec
 
@@ -221,8 +222,28 @@ class ReadStats:
             self.messages.append(f"{self.path}:{lineno}: {reason}")
 
 
-def iter_rows(text: str, stats: ReadStats) -> Iterator[Lease4]:
-    """The leases of a whole file's text, in file order (deletion rows included: see is_deletion)."""
+class _FileRow(Protocol):
+    @property
+    def address(self) -> int: ...
+
+    @property
+    def valid_lft(self) -> int: ...
+
+
+_R = TypeVar("_R", bound=_FileRow)
+
+
+def iter_file_rows(
+    text: str,
+    stats: ReadStats,
+    parse_header: Callable[[str], tuple[int, int]],
+    parse_row: Callable[[str, int, int], _R],
+) -> Iterator[_R]:
+    """The rows of a whole lease file's text, in file order, parsed by the family's parse_header and
+    parse_row (csv4's or csv6's). Malformed rows are counted in `stats` and skipped.
+
+    A last line without its newline is a write cut short: skipped (and flagged), never trusted.
+    """
     if not text:
         return
     lines = text.split("\n")
@@ -246,7 +267,9 @@ def iter_rows(text: str, stats: ReadStats) -> Iterator[Lease4]:
         yield lease
 
 
-def read_file(path: str) -> tuple[dict[int, Lease4 | None], ReadStats]:
+def replay_file(
+    path: str, iter_rows: Callable[[str, ReadStats], Iterator[_R]]
+) -> tuple[dict[int, _R | None], ReadStats]:
     """Replay one journal file: address -> its last lease, or None when its last row deletes it.
 
     Keeping the deletions lets the caller replay several files in order (Kea: .2, .1, current).
@@ -254,10 +277,20 @@ def read_file(path: str) -> tuple[dict[int, Lease4 | None], ReadStats]:
     stats = ReadStats(path=path)
     with open(path, "rb") as f:
         text = f.read().decode("utf-8", "replace")
-    state: dict[int, Lease4 | None] = {}
+    state: dict[int, _R | None] = {}
     for lease in iter_rows(text, stats):
         state[lease.address] = None if lease.valid_lft == 0 else lease
     return state, stats
+
+
+def iter_rows(text: str, stats: ReadStats) -> Iterator[Lease4]:
+    """The leases of a whole file's text, in file order (deletion rows included: see is_deletion)."""
+    return iter_file_rows(text, stats, parse_header, parse_row)
+
+
+def read_file(path: str) -> tuple[dict[int, Lease4 | None], ReadStats]:
+    """Replay one lease4 journal file (replay_file)."""
+    return replay_file(path, iter_rows)
 
 
 def header_of(path: str) -> str | None:

@@ -29,7 +29,16 @@ from collections.abc import Iterator
 
 import msgspec
 
-from hakea.leases.csv4 import LeaseFileError, ReadStats, escape, header_of, parse_hex, unescape
+from hakea.leases.csv4 import (
+    LeaseFileError,
+    ReadStats,
+    escape,
+    header_of,
+    iter_file_rows,
+    parse_hex,
+    replay_file,
+    unescape,
+)
 from hakea.leases.model import LeaseState
 from hakea.leases.model6 import Lease6, LeaseType
 
@@ -227,38 +236,10 @@ def iter_rows(text: str, stats: ReadStats) -> Iterator[Lease6]:
 
     A last line without its newline is a write cut short: skipped (and flagged), never trusted.
     """
-    if not text:
-        return
-    lines = text.split("\n")
-    last = lines.pop()  # "" when the file ends with a newline
-    if last:
-        stats.truncated = True
-        if len(stats.messages) < 10:
-            stats.messages.append(f"{stats.path}:{len(lines) + 1}: incomplete last line skipped")
-    if not lines:
-        return
-    known, total = parse_header(lines[0])
-    for lineno, line in enumerate(lines[1:], start=2):
-        if not line or line == "\r":
-            continue
-        try:
-            lease = parse_row(line.rstrip("\r"), known, total)
-        except (ValueError, KeyError, OverflowError, OSError, msgspec.DecodeError) as exc:
-            stats._error(lineno, f"{type(exc).__name__}: {exc}")
-            continue
-        stats.rows += 1
-        yield lease
+    return iter_file_rows(text, stats, parse_header, parse_row)
 
 
 def read_file(path: str) -> tuple[dict[int, Lease6 | None], ReadStats]:
-    """Replay one journal file: address -> its last lease, or None when its last row deletes it.
-
-    Keeping the deletions lets the caller replay several files in order (Kea: .2, .1, current).
-    """
-    stats = ReadStats(path=path)
-    with open(path, "rb") as f:
-        text = f.read().decode("utf-8", "replace")
-    state: dict[int, Lease6 | None] = {}
-    for lease in iter_rows(text, stats):
-        state[lease.address] = None if lease.valid_lft == 0 else lease
-    return state, stats
+    """Replay one lease6 journal file: address -> its last lease, or None when its last row deletes
+    it (csv4.replay_file)."""
+    return replay_file(path, iter_rows)

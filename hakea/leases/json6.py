@@ -32,7 +32,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from hakea.leases.csv6 import address_text, parse_address
-from hakea.leases.json4 import LeaseJSONError, _get, format_hex, parse_hex
+from hakea.leases.json4 import LeaseJSONError, format_hex, parse_hex
+from hakea.leases.json_common import get_field
 from hakea.leases.model import LeaseState
 from hakea.leases.model6 import Lease6, LeaseType
 
@@ -120,7 +121,7 @@ def lease6_to_update_args(lease: Lease6) -> dict[str, Any]:
 
 def _u32(obj: Mapping[str, Any], key: str) -> int:
     """A mandatory 32-bit unsigned integer."""
-    value: int = _get(obj, key, int)
+    value: int = get_field(obj, key, int)
     if not 0 <= value <= _U32:
         raise LeaseJSONError(f"'{key}' must be between 0 and {_U32}")
     return value
@@ -130,10 +131,10 @@ def lease6_from_json(obj: Any) -> Lease6:
     """Parse a lease from Kea's JSON; "cltt" or "expire" must be given (cltt wins if both are)."""
     if not isinstance(obj, Mapping):
         raise LeaseJSONError("a lease must be a map")
-    address = parse_ipv6(_get(obj, "ip-address", str))
+    address = parse_ipv6(get_field(obj, "ip-address", str))
     type_value = obj.get("type")
     lease_type = LeaseType.NA if type_value is None else parse_lease_type(type_value)
-    duid = parse_hex(_get(obj, "duid", str))
+    duid = parse_hex(get_field(obj, "duid", str))
     if not duid:
         raise LeaseJSONError("Empty DUIDs are not allowed")  # Kea's text
     if len(duid) > _MAX_DUID:
@@ -144,16 +145,16 @@ def lease6_from_json(obj: Any) -> Lease6:
     preferred_lft = _u32(obj, "preferred-lft")
     prefix_len = 128
     if lease_type == LeaseType.PD:
-        plen: int = _get(obj, "prefix-len", int, required=False)
+        plen: int = get_field(obj, "prefix-len", int, required=False)
         if plen is None:
             raise LeaseJSONError("'prefix-len' is mandatory for an IA_PD lease")
         if not 1 <= plen <= 128:
             raise LeaseJSONError("'prefix-len' must be between 1 and 128")
         prefix_len = plen
     # A negative cltt could be stored but not read back from the memfile (expire < valid_lifetime).
-    cltt: int | None = _get(obj, "cltt", int, required=False)
+    cltt: int | None = get_field(obj, "cltt", int, required=False)
     if cltt is None:
-        expire: int | None = _get(obj, "expire", int, required=False)
+        expire: int | None = get_field(obj, "expire", int, required=False)
         if expire is None:
             raise LeaseJSONError("'cltt' or 'expire' is mandatory")
         if expire < valid_lft:
@@ -161,8 +162,8 @@ def lease6_from_json(obj: Any) -> Lease6:
         cltt = expire - valid_lft
     elif cltt < 0:
         raise LeaseJSONError("'cltt' must not be negative")
-    hw_text = _get(obj, "hw-address", str, required=False)
-    state_value = _get(obj, "state", int, required=False)
+    hw_text = get_field(obj, "hw-address", str, required=False)
+    state_value = get_field(obj, "state", int, required=False)
     try:
         state = LeaseState(0 if state_value is None else state_value)
     except ValueError:
@@ -180,10 +181,10 @@ def lease6_from_json(obj: Any) -> Lease6:
         subnet_id=subnet_id,
         type=lease_type,
         prefix_len=prefix_len,
-        fqdn_fwd=bool(_get(obj, "fqdn-fwd", bool, required=False)),
-        fqdn_rev=bool(_get(obj, "fqdn-rev", bool, required=False)),
-        hostname=_get(obj, "hostname", str, required=False) or "",
+        fqdn_fwd=bool(get_field(obj, "fqdn-fwd", bool, required=False)),
+        fqdn_rev=bool(get_field(obj, "fqdn-rev", bool, required=False)),
+        hostname=get_field(obj, "hostname", str, required=False) or "",
         hwaddr=parse_hex(hw_text) if hw_text else b"",
         state=state,
-        user_context=_get(obj, "user-context", dict, required=False),
+        user_context=get_field(obj, "user-context", dict, required=False),
     )

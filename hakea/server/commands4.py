@@ -15,31 +15,13 @@ from hakea.config.errors import ConfigError
 from hakea.control import envelope
 from hakea.control.registry import CommandError, CommandRequest
 from hakea.leases.store import LeaseStoreError
+from hakea.server.command_args import max_period_arg, origin_arg
 
 if TYPE_CHECKING:
     from hakea.server.dhcp4_daemon import Dhcp4Daemon
 
 log = logging.getLogger("hakea.dhcp4")
 Args = dict[str, Any] | None
-_ORIGINS = ("user", "ha-partner")
-
-
-def _int_arg(args: dict[str, Any], name: str, minimum: int = 0) -> int:
-    value = args[name]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise CommandError(f"'{name}' argument must be a number")
-    if value < minimum:
-        raise CommandError(f"'{name}' must be greater than or equal to {minimum}")
-    return value
-
-
-def _origin(args: dict[str, Any]) -> str:
-    origin = args.get("origin", "user")
-    if not isinstance(origin, str):
-        raise CommandError("'origin' argument must be a string")  # Kea 2.2's texts
-    if origin not in _ORIGINS:
-        raise CommandError(f"invalid value used for 'origin' parameter: {origin or '(empty string)'}")
-    return origin
 
 
 async def reload_from_file(daemon: Dhcp4Daemon) -> dict[str, Any]:
@@ -120,21 +102,15 @@ def register(daemon: Dhcp4Daemon) -> None:
 
     async def dhcp_disable(args: Args, req: CommandRequest) -> dict[str, Any]:
         args = args or {}
-        origin = _origin(args)
-        max_period = None
-        if "max-period" in args:
-            max_period = args["max-period"]
-            if type(max_period) is not int:
-                raise CommandError("'max-period' argument must be a number")  # Kea 2.2's texts
-            if max_period <= 0:
-                raise CommandError("'max-period' must be positive integer")
+        origin = origin_arg(args)
+        max_period = max_period_arg(args)
         daemon.network_state.disable(origin, time.time(), max_period)
         if max_period is not None:
             return envelope.success(f"DHCPv4 service disabled for {max_period} seconds")
         return envelope.success("DHCPv4 service disabled")
 
     async def dhcp_enable(args: Args, req: CommandRequest) -> dict[str, Any]:
-        origin = _origin(args or {})
+        origin = origin_arg(args or {})
         daemon.network_state.enable(origin)
         return envelope.success("DHCP service successfully enabled")
 

@@ -1,8 +1,8 @@
 """The DHCPv6 daemon's own commands (Kea 2.2 names, arguments and answer texts): configuration,
 service enable/disable, status and statistics. Lease commands live in lease_cmds6, HA's in ha6.
 
-The argument checks are commands4's (family-neutral, imported); the handlers differ in what they
-load ("Dhcp6") and say ("DHCPv6 service disabled").
+The argument checks are command_args' (family-neutral, shared with commands4); the handlers differ
+in what they load ("Dhcp6") and say ("DHCPv6 service disabled").
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hakea.config.errors import ConfigError
 from hakea.control import envelope
 from hakea.control.registry import CommandError, CommandRequest
 from hakea.leases.store import LeaseStoreError
-from hakea.server.commands4 import _int_arg, _origin
+from hakea.server.command_args import max_period_arg, origin_arg
 
 if TYPE_CHECKING:
     from hakea.server.dhcp6_daemon import Dhcp6Daemon
@@ -99,15 +99,15 @@ def register(daemon: Dhcp6Daemon) -> None:
 
     async def dhcp_disable(args: Args, req: CommandRequest) -> dict[str, Any]:
         args = args or {}
-        origin = _origin(args)
-        max_period = _int_arg(args, "max-period", 1) if "max-period" in args else None
+        origin = origin_arg(args)
+        max_period = max_period_arg(args)
         daemon.network_state.disable(origin, time.time(), max_period)
         if max_period is not None:
             return envelope.success(f"DHCPv6 service disabled for {max_period} seconds")
         return envelope.success("DHCPv6 service disabled")
 
     async def dhcp_enable(args: Args, req: CommandRequest) -> dict[str, Any]:
-        origin = _origin(args or {})
+        origin = origin_arg(args or {})
         daemon.network_state.enable(origin)
         return envelope.success("DHCP service successfully enabled")
 

@@ -39,10 +39,10 @@ from hakea.ha.config import HAConfig, parse_ha_config
 from hakea.ha.core import HA_COMMANDS, HACore
 from hakea.ha.family import V6
 from hakea.ha.query_filter import QueryInfo
-from hakea.ha.sync import MergeCounts, MergeOutcome
+from hakea.ha.sync import MergeCounts, MergeOutcome, count_outcomes
 from hakea.leases.model6 import Lease6
 from hakea.leases.store6 import LeaseStore6
-from hakea.server.ha4 import _test_clock_offset
+from hakea.server.clock_offset import read_test_clock_offset
 
 if TYPE_CHECKING:
     from hakea.server.dhcp6_daemon import Dhcp6Daemon
@@ -75,16 +75,7 @@ def merge_lease6(store: LeaseStore6, fetched: Lease6) -> MergeOutcome:
 
 
 def merge_leases6(store: LeaseStore6, leases: Iterable[Lease6]) -> MergeCounts:
-    counts = MergeCounts()
-    for lease in leases:
-        outcome = merge_lease6(store, lease)
-        if outcome is MergeOutcome.INSERTED:
-            counts.inserted += 1
-        elif outcome is MergeOutcome.UPDATED:
-            counts.updated += 1
-        else:
-            counts.skipped += 1
-    return counts
+    return count_outcomes(merge_lease6(store, lease) for lease in leases)
 
 
 def query_info6(query: Packet6) -> QueryInfo:
@@ -97,7 +88,7 @@ class HA6Adapter:
     def __init__(self, daemon: Dhcp6Daemon, config: Dhcp6Config) -> None:
         self.daemon = daemon
         self.config = ha_config_of(config)
-        self._clock_offset = _test_clock_offset()  # 0 outside tests
+        self._clock_offset = read_test_clock_offset()  # 0 outside tests
         self.core = HACore(self.config, self._now(), V6)
         self.client = HttpCommandClient(pool_size=4)
         for peer in self.config.other_peers:

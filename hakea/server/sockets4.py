@@ -8,7 +8,6 @@ Kea's "interfaces" entries: "eth0" (every address of eth0; receives broadcasts),
 from __future__ import annotations
 
 import contextlib
-import os  # XXX
 import ipaddress
 import logging
 import socket
@@ -30,9 +29,9 @@ _SOL_SOCKET = socket.SOL_SOCKET
 _CMSG_SPACE = socket.CMSG_SPACE(12) + socket.CMSG_SPACE(16)  # in_pktinfo + timeval
 _TIMEVAL = struct.Struct("@ll")
 _time = time.time
-MAX_QUEUE_DELAY = float(os.environ.get("XQD", "1.0"))  # XXX
-QUEUE_TARGET = float(os.environ.get("XQT", "0.1"))  # XXX
-QUEUE_INTERVAL = float(os.environ.get("XQI", "0.5"))  # XXX
+QUEUE_TARGET = 0.1
+QUEUE_INTERVAL = 1.0
+MAX_QUEUE_DELAY = 1.0
 """Bounding the time queries wait in the socket's receive queue (4 MB deep: seconds of queries).
 Without a bound, an overloaded server answers only stale queries, whose clients have given up or
 retransmitted, and its useful throughput collapses. As CoDel does for packet queues: a query that
