@@ -39,7 +39,9 @@ from hakea.server.stats6 import PKT6_NAMES, RECEIVED_NAMES6, SENT_NAMES6, recoun
 log = logging.getLogger("hakea.dhcp6")
 
 DEFAULT_LEASE_FILE = "/var/lib/kea/kea-leases6.csv"
-_BATCH = 64  # datagrams read per wake-up
+_BATCH = 64  # datagrams read per wake-up: amortises the event-loop cost under load
+_PARKED_HIGH_WATER = 64  # parked HA answers above which a wake-up reads one datagram only
+_META_CACHE_MAX = 4096  # QueryMeta6 per (socket, source, local address, interface); see _query_meta
 _RELAY_FORW = 12
 
 
@@ -74,6 +76,7 @@ class Dhcp6Daemon:
         self._timers: list[asyncio.TimerHandle] = []
         self._stopping = asyncio.Event()
         self._pending: set[asyncio.Task[None]] = set()
+        self._metas: dict[tuple[int, tuple[int, int], int, int], QueryMeta6] = {}
         commands6.register(self)
 
     # ---- life cycle ----------------------------------------------------------------------------
@@ -101,6 +104,7 @@ class Dhcp6Daemon:
             old_store.close()
         self.reloaded = time.time()
         recount6(self.stats, config.subnets, store.all(), self.reloaded)
+        self._metas.clear()  # keyed by id(socket): a new socket may reuse an old one's id
         self.sockets = open_sockets6(config.interfaces, self.port)
         loop = asyncio.get_running_loop()
         for s in self.sockets:
@@ -265,15 +269,23 @@ class Dhcp6Daemon:
     # ---- the packet path -----------------------------------------------------------------------
 
     def _on_readable(self, s: Dhcp6Socket) -> None:
-        for _ in range(_BATCH):
+        recv = s.receive
+        handle = self.handle_datagram
+        budget = _BATCH
+        if self.ha is not None:
+            # Backpressure (as hakea-dhcp4): with many answers parked for the partner's
+            # lease-update acks, read less so the loop gets back to the peer connections (their
+            # answers release the parked clients); the excess waits in the socket queue.
+            budget = max(1, min(_BATCH, _PARKED_HIGH_WATER - self.ha.parked))
+        for _ in range(budget):
             try:
-                data, source, local, ifindex = s.receive(65536)
+                data, source, local, ifindex = recv(65536)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:
                 log.debug("receive failed: %s", exc)
                 return
-            self.handle_datagram(data, source, s, local, ifindex)
+            handle(data, source, s, local, ifindex)
 
     def handle_datagram(
         self, data: bytes, source: tuple[int, int], s: Dhcp6Socket, local: int = 0, ifindex: int = 0
@@ -281,7 +293,9 @@ class Dhcp6Daemon:
         """One datagram from `source` (address, port) on socket `s`, sent to `local`."""
         now = time.time()
         stats = self.stats
-        stats.add("pkt6-received", 1, now)
+        values, stamps = stats.counters()  # inline increments: this runs for every datagram
+        values["pkt6-received"] = values.get("pkt6-received", 0) + 1
+        stamps["pkt6-received"] = now
         try:
             msg = Packet6.parse(data)
         except MalformedPacket6 as exc:
@@ -289,9 +303,15 @@ class Dhcp6Daemon:
             stats.add("pkt6-receive-drop", 1, now)
             log.debug("DHCP6_PACKET_DROP malformed packet from %s: %s", address_text(source[0]), exc)
             return
-        query, relays = unwrap(msg)
-        stats.add(RECEIVED_NAMES6.get(query.msg_type, "pkt6-unknown-received"), 1, now)
-        if (relays and relays[0].msg_type != _RELAY_FORW) or not self.network_state.enabled(now):
+        if type(msg) is Packet6:
+            query, relay_repl = msg, False
+        else:
+            query, relays = unwrap(msg)
+            relay_repl = relays[0].msg_type != _RELAY_FORW
+        name = RECEIVED_NAMES6.get(query.msg_type, "pkt6-unknown-received")
+        values[name] = values.get(name, 0) + 1
+        stamps[name] = now
+        if relay_repl or not self.network_state.enabled(now):
             stats.add("pkt6-receive-drop", 1, now)
             return
         ha_classes: tuple[str, ...] = ()
@@ -301,18 +321,14 @@ class Dhcp6Daemon:
                 stats.add("pkt6-receive-drop", 1, now)
                 return
             ha_classes = verdict
-        meta = QueryMeta6(
-            interface=s.iface.name,
-            interface_index=ifindex or s.iface.index,
-            source_address=source[0],
-            source_port=source[1],
-            local_address=local,
-            multicast=(local >> 120) == 0xFF,
-        )
+        meta = self._metas.get((id(s), source, local, ifindex))
+        if meta is None:
+            meta = self._query_meta(s, source, local, ifindex)
         assert self.engine is not None
         decision = self.engine.process(msg, now, meta, ha_classes)
         for name, delta in decision.stats:
-            stats.add(name, delta, now)
+            values[name] = values.get(name, 0) + delta
+            stamps[name] = now
         if decision.drop_reason is not None:
             stats.add("pkt6-receive-drop", 1, now)
             if log.isEnabledFor(logging.DEBUG):
@@ -323,14 +339,32 @@ class Dhcp6Daemon:
             # The client is answered only once the partner has the leases (Kea parks the packet).
             parked = self.ha.commit(decision.lease_changes, query, now)
             if parked is not None:
-                self._spawn(self._answer_when_acked(parked, query, decision, s))
+                # A done-callback, not a task per parked client: this is every Request under HA.
+                parked.add_done_callback(lambda f: self._answer_when_acked(f, query, decision, s))
                 return
         self._send(query, decision, s, now)
 
-    async def _answer_when_acked(
+    def _query_meta(self, s: Dhcp6Socket, source: tuple[int, int], local: int, ifindex: int) -> QueryMeta6:
+        """The QueryMeta6 of a datagram from `source` to `local`, remembered: relayed traffic comes
+        from a handful of relays, so building it is rare. Emptied when the sockets change."""
+        meta = QueryMeta6(
+            interface=s.iface.name,
+            interface_index=ifindex or s.iface.index,
+            source_address=source[0],
+            source_port=source[1],
+            local_address=local,
+            multicast=(local >> 120) == 0xFF,
+        )
+        metas = self._metas
+        if len(metas) >= _META_CACHE_MAX:
+            metas.clear()
+        metas[(id(s), source, local, ifindex)] = meta
+        return meta
+
+    def _answer_when_acked(
         self, parked: asyncio.Future[bool], query: Packet6, decision: Decision6, s: Dhcp6Socket
     ) -> None:
-        if await parked:
+        if not parked.cancelled() and parked.result():
             self._send(query, decision, s, time.time())
         else:
             self.stats.add("pkt6-receive-drop", 1, time.time())
@@ -351,10 +385,13 @@ class Dhcp6Daemon:
                 " (relay-repl)" if isinstance(reply, RelayMessage6) else "",
             )
         s.send(payload, decision.destination, decision.port, decision.interface_index)
-        self.stats.add("pkt6-sent", 1, now)
+        values, stamps = self.stats.counters()
+        values["pkt6-sent"] = values.get("pkt6-sent", 0) + 1
+        stamps["pkt6-sent"] = now
         name = SENT_NAMES6.get(decision.reply_type)
         if name:
-            self.stats.add(name, 1, now)
+            values[name] = values.get(name, 0) + 1
+            stamps[name] = now
 
 
 def check_config_file(path: str) -> int:

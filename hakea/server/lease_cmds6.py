@@ -240,7 +240,7 @@ def register(daemon: Dhcp6Daemon, *, enabled: bool) -> None:
         if limit <= 0:
             raise CommandError("page size of retrieved leases must not be 0")
         leases = store().page(after, limit)
-        body = {"leases": [lease6_to_json(le) for le in leases], "count": len(leases)}
+        body = {"count": len(leases), "leases": [lease6_to_json(le) for le in leases]}  # Kea's order
         return envelope.answer(0 if leases else _EMPTY, f"{len(leases)} IPv6 lease(s) found.", body)
 
     async def lease6_get_by_duid(args: Args, req: CommandRequest) -> dict[str, Any]:
@@ -271,7 +271,8 @@ def register(daemon: Dhcp6Daemon, *, enabled: bool) -> None:
         return envelope.answer(0 if count else _EMPTY, f"Deleted {count} IPv6 lease(s) from {where}")
 
     async def lease6_bulk_apply(args: Args, req: CommandRequest) -> dict[str, Any]:
-        return bulk_apply(store(), daemon.config.subnets, _need(args), time.time())
+        # Kea: no arguments at all -> "no parameters ..."; {} -> "neither 'deleted-leases' nor ..."
+        return bulk_apply(store(), daemon.config.subnets, _need(args) if args is None else args, time.time())
 
     handlers = {
         "lease6-add": lease6_add,
@@ -289,21 +290,20 @@ def register(daemon: Dhcp6Daemon, *, enabled: bool) -> None:
         reg.register(name, handler, replace=True)
 
 
-def _failure(entry: Any, result: int, message: str) -> dict[str, Any]:
-    failed: dict[str, Any] = {"error-message": message}
-    if isinstance(entry, dict):
-        for key in ("ip-address", "type"):
-            if key in entry:
-                failed[key] = entry[key]
-    failed["result"] = result
-    return failed
+def _failure(kind: LeaseType, address: int, result: int, message: str) -> dict[str, Any]:
+    # Kea 2.2's entry, keys in its (alphabetical) order.
+    return {"error-message": message, "ip-address": format_ipv6(address), "result": result,
+            "type": TYPE_NAMES[kind]}
 
 
 def bulk_apply(
     store: LeaseStore6, subnets: tuple[Subnet6, ...], args: dict[str, Any], now: float
 ) -> dict[str, Any]:
-    """lease6-bulk-apply: delete "deleted-leases", add or replace "leases" (each one on its own: a
-    bad entry is reported in "failed-leases" and the others still apply)."""
+    """lease6-bulk-apply as Kea 2.2 answers it (seen against kea-dhcp6 2.2.0, docs/kea-interop.md):
+    every entry is parsed first and one bad entry fails the whole command (result 1, nothing
+    applied); then "deleted-leases" are deleted -- a missing one is listed in
+    "failed-deleted-leases" with result 3 -- and "leases" added or replaced (a store failure is
+    listed in "failed-leases"). Result 3 when nothing was applied."""
     deleted = args.get("deleted-leases", [])
     leases = args.get("leases", [])
     if "deleted-leases" not in args and "leases" not in args:
@@ -312,31 +312,41 @@ def bulk_apply(
         raise CommandError("'deleted-leases' parameter must be a list")
     if not isinstance(leases, list):
         raise CommandError("'leases' parameter must be a list")
-    applied = 0
-    failed: list[dict[str, Any]] = []
+    doomed: list[tuple[LeaseType, int]] = []
     for entry in deleted:
+        if not isinstance(entry, dict):
+            raise CommandError("a lease must be a map")
+        doomed.append((_type(entry), _address(entry)))
+    fresh: list[Lease6] = []
+    for entry in leases:
+        if not isinstance(entry, dict):
+            raise CommandError("a lease must be a map")
+        fresh.append(lease_from_args(entry, subnets, now))
+    applied = 0
+    failed_deleted: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    for kind, address in doomed:
         try:
-            if not isinstance(entry, dict):
-                raise CommandError("a lease must be a map")
-            kind, address = _type(entry), _address(entry)
             if store.delete(kind, address):
                 applied += 1
             else:
-                failed.append(_failure(entry, _EMPTY, "lease not found"))
-        except (CommandError, LeaseStoreError) as exc:
-            failed.append(_failure(entry, envelope.CONTROL_RESULT_ERROR, str(exc)))
-    for entry in leases:
+                failed_deleted.append(_failure(kind, address, _EMPTY, "lease not found"))
+        except LeaseStoreError as exc:
+            failed_deleted.append(_failure(kind, address, envelope.CONTROL_RESULT_ERROR, str(exc)))
+    for lease in fresh:
         try:
-            if not isinstance(entry, dict):
-                raise CommandError("a lease must be a map")
-            lease = lease_from_args(entry, subnets, now)
             if not store.update(lease):
                 store.upsert(lease)
             applied += 1
-        except (CommandError, LeaseStoreError) as exc:
-            failed.append(_failure(entry, envelope.CONTROL_RESULT_ERROR, str(exc)))
-    body = {"failed-leases": failed} if failed else None
-    return envelope.success(f"Bulk apply of {applied} IPv6 leases completed.", body)
+        except LeaseStoreError as exc:
+            failed.append(_failure(lease.type, lease.address, envelope.CONTROL_RESULT_ERROR, str(exc)))
+    body: dict[str, Any] = {}
+    if failed_deleted:
+        body["failed-deleted-leases"] = failed_deleted
+    if failed:
+        body["failed-leases"] = failed
+    return envelope.answer(0 if applied else _EMPTY, f"Bulk apply of {applied} IPv6 leases completed.",
+                           body or None)
 
 
 __all__ = ["NAMES", "TYPE_NAMES", "bulk_apply", "lease_from_args", "register"]

@@ -37,7 +37,7 @@ Without a bound, an overloaded server answers only stale queries, whose clients 
 retransmitted, and its useful throughput collapses. As CoDel does for packet queues: a query that
 waited longer than QUEUE_TARGET is dropped unread once waits have stayed above the target for
 QUEUE_INTERVAL (a standing queue: overload), not during a short burst or stall; and one older than
-MAX_QUEUE_DELAY always. See docs/decisions/004-packet-path.md."""
+MAX_QUEUE_DELAY always. See docs/decisions/005-packet-path.md."""
 _BROADCAST = 0xFFFFFFFF
 # Dotted quads of the reply destinations (relays, renewing clients): ipaddress costs ~2.5 us per
 # conversion, a dict hit ~40 ns. Bounded: cleared when full.

@@ -104,9 +104,16 @@ def test_bulk_apply_counts_and_failures() -> None:
     assert answer == {"result": 0, "text": "Bulk apply of 2 IPv6 leases completed."}
     stored = store.get(LeaseType.NA, ip6("2001:db8:1::101"))
     assert stored is not None and stored.cltt == int(NOW)
-    again = bulk_apply(store, (SUBNET,), {"leases": [entry, {**entry, "subnet-id": 7}, "junk"]}, NOW)
-    assert again["text"] == "Bulk apply of 1 IPv6 leases completed."
-    assert [f["result"] for f in again["arguments"]["failed-leases"]] == [1, 1]
+    # Kea 2.2: one bad entry fails the whole command, nothing applied.
+    other = {**entry, "ip-address": "2001:db8:1::102"}
+    with pytest.raises(CommandError, match="subnet-id=7"):
+        bulk_apply(store, (SUBNET,), {"leases": [other, {**entry, "subnet-id": 7}]}, NOW)
+    assert store.get(LeaseType.NA, ip6("2001:db8:1::102")) is None
+    # A missing lease to delete is listed (result 3); nothing applied -> result 3.
+    again = bulk_apply(store, (SUBNET,), {"deleted-leases": [gone]}, NOW)
+    assert again == {"arguments": {"failed-deleted-leases": [
+        {"error-message": "lease not found", "ip-address": "2001:db8:1::100", "result": 3, "type": "IA_NA"}]},
+        "result": 3, "text": "Bulk apply of 0 IPv6 leases completed."}  # fmt: skip
     with pytest.raises(CommandError, match="neither"):
         bulk_apply(store, (SUBNET,), {}, NOW)
 

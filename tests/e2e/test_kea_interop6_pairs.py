@@ -1,0 +1,335 @@
+"""Mixed DHCPv6 HA pairs: a real Kea 2.2 kea-dhcp6 and hakea-dhcp6 as partners, in both directions.
+
+Namespaces (tests.e2e.kea6): the relay agent at 2001:db8:ff::10, server1 at 2001:db8:ff::1 /
+198.51.100.1, server2 at ::2 / .2; DHCPv6 relayed to each server's global address, HA over IPv4
+through Kea's dedicated listener with multi-threading -- or, once, Kea single-threaded behind
+kea-ctrl-agent. docs/kea-interop.md ("DHCPv6") records what these tests saw Kea do.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e import dhcp6_client as dc
+from tests.e2e.conftest import need
+from tests.e2e.kea import Netns, Sniffer, wait_states
+from tests.e2e.kea6 import (
+    RELAY6,
+    Client6,
+    Server6,
+    lease6_set,
+    relay_to,
+    same_lease,
+    wait_lab_v6,
+)
+from tests.e2e.lab import Lab, Procs, lab, wait_until
+
+pytestmark = pytest.mark.e2e
+
+HS = "hot-standby"
+PD = "partner-down"
+PIM = "partner-in-maintenance"
+IM = "in-maintenance"
+PAGE = 4  # sync-page-limit: a sync of more than 4 leases takes several lease6-get-page
+
+
+@pytest.fixture(scope="module")
+def net() -> Iterator[Lab]:
+    need("kea-dhcp6", "kea-ctrl-agent")
+    with lab("k6") as the_lab:
+        the_lab.add_host("cl", "198.51.100.10/24", f"{RELAY6}/64")
+        the_lab.add_host("s1", "198.51.100.1/24", "2001:db8:ff::1/64")
+        the_lab.add_host("s2", "198.51.100.2/24", "2001:db8:ff::2/64")
+        wait_lab_v6(the_lab, ("cl", "s1", "s2"))
+        yield the_lab
+
+
+@pytest.fixture(scope="module")
+def cl(net: Lab) -> Iterator[Netns]:
+    ns = Netns(net.ns("cl"))
+    try:
+        yield ns
+    finally:
+        ns.close()
+
+
+_dirs = itertools.count(1)
+
+
+@pytest.fixture
+def pair_dir(workdir: Path) -> Path:
+    d = workdir / f"v{next(_dirs)}"  # short: UNIX socket paths fit in 108 bytes
+    d.mkdir()
+    return d
+
+
+class Pair:
+    def __init__(self, net: Lab, procs: Procs, workdir: Path, flavors: tuple[str, str], agent: bool) -> None:
+        self.s1 = Server6("server1", flavors[0], net, procs, workdir, HS, agent=agent)
+        self.s2 = Server6("server2", flavors[1], net, procs, workdir, HS, agent=agent)
+        self.net = net
+        for s in self.servers:
+            s.write_config(sync_page_limit=PAGE)
+
+    @property
+    def servers(self) -> tuple[Server6, Server6]:
+        return self.s1, self.s2
+
+    def start(self) -> None:
+        for s in self.servers:
+            s.start()
+
+    def close(self) -> None:
+        for s in self.servers:
+            s.close()
+
+    def check_alive(self) -> None:
+        for s in self.servers:
+            assert s.running, f"{s.name} ({s.flavor}) died:\n{s.log()[-3000:]}"
+
+
+@pytest.fixture
+def make_pair(net: Lab, procs: Procs, pair_dir: Path) -> Iterator[Any]:
+    pairs: list[Pair] = []
+
+    def make(flavors: tuple[str, str], agent: bool = False) -> Pair:
+        pairs.append(Pair(net, procs, pair_dir, flavors, agent))
+        return pairs[-1]
+
+    try:
+        yield make
+    finally:
+        for p in pairs:
+            p.close()
+
+
+def same_leases(a: Server6, b: Server6, at_least: int, timeout: float = 5.0) -> set[str]:
+    """Both hold the same lease6 set (lease6-get-all over each one's HA listener), >= `at_least`."""
+    seen: dict[str, int] = {}
+
+    def same() -> bool:
+        la, lb = lease6_set(a.leases(over_http=True)), lease6_set(b.leases(over_http=True))
+        seen.update({a.name: len(la), b.name: len(lb), "common": len(la & lb)})
+        return la == lb
+
+    try:
+        wait_until(same, timeout, interval=0.2, what=f"{a.name} and {b.name} to hold the same leases")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; sizes {seen}\n{a.leases(True)}\n{b.leases(True)}") from None
+    leases = lease6_set(a.leases(over_http=True))
+    assert len(leases) >= at_least, (len(leases), at_least)
+    return leases
+
+
+def synced_from(sniffer: Sniffer, syncer: Server6, source: Server6) -> list[str]:
+    """`syncer` synchronised from `source` as Kea 2.2 does: dhcp-disable (origin ha-partner),
+    lease6-get-page from "start" and on, then one ha-sync-complete-notify and no dhcp-enable.
+    Returns the commands seen."""
+    sent = [s for s in sniffer.seen if s.src == syncer.address and s.dst == source.address
+            and s.command != "ha-heartbeat"]
+    names = [s.command for s in sent]
+    assert "dhcp-disable" in names, names
+    first = names.index("dhcp-disable")
+    disable = sent[first].body
+    assert disable is not None and disable["arguments"]["origin"] == "ha-partner", disable
+    assert disable["service"] == ["dhcp6"], disable
+    pages = [s for s in sent[first:] if s.command == "lease6-get-page"]
+    assert len(pages) >= 2, names
+    assert pages[0].body is not None and pages[0].body["arguments"] == {"from": "start", "limit": PAGE}
+    assert pages[1].body is not None and pages[1].body["arguments"]["from"] != "start", pages[1].body
+    assert "lease4-get-page" not in names
+    assert names[first:].count("ha-sync-complete-notify") == 1, names
+    assert names[-1] == "ha-sync-complete-notify", names
+    assert "dhcp-enable" not in names[first:], names
+    return names
+
+
+def new_clients(base: int, n: int) -> list[Client6]:
+    return [Client6(dc.duid_ll(base + i)) for i in range(n)]
+
+
+# ------------------------------------------------------------------------------------ scenarios
+
+FLAVORS = [
+    pytest.param(("kea", "hakea"), False, id="kea-primary"),
+    pytest.param(("hakea", "kea"), False, id="hakea-primary"),
+    pytest.param(("kea", "hakea"), True, id="kea-primary-agent"),
+    pytest.param(("hakea", "kea"), True, id="hakea-primary-agent"),
+]
+
+
+@pytest.mark.parametrize(("flavors", "agent"), FLAVORS)
+def test_hot_standby_failover_and_resync(make_pair: Any, cl: Netns, flavors: tuple[str, str],
+                                         agent: bool) -> None:
+    pair: Pair = make_pair(flavors, agent)
+    s1, s2 = pair.servers
+    pair.start()
+    wait_states({s1: HS, s2: HS}, 20)
+
+    # The primary leases an address and a prefix to each client; the standby stays silent and
+    # holds every lease (lease6-bulk-apply before each Reply).
+    to_s1, to_s2 = relay_to(cl, s1), relay_to(cl, s2)
+    try:
+        clients = [to_s1.lease(c) for c in new_clients(0xB00, 6)]
+        assert len({c.server_id for c in clients}) == 1
+        assert to_s2.solicit(dc.duid_ll(0xBFF), dc.ia_na(1), dc.ia_pd(1), timeout=1.0) is None
+        first = same_leases(s1, s2, at_least=12)
+
+        # kill -9 the primary: the standby goes partner-down and answers a Rebind (no server-id,
+        # RFC 8415 18.2.5) with the very address and prefix the primary gave.
+        s1.kill()
+        wait_states({s2: PD}, 15)
+        for c in clients[:3]:
+            reply = to_s2.rebind(c)
+            assert same_lease(reply, c), (c, reply)
+        # ... and serves a new client.
+        newcomer = to_s2.lease(Client6(dc.duid_ll(0xB80)))
+        survivor = lease6_set(s2.leases(over_http=True))
+        assert len(survivor) == 14 and survivor != first
+
+        # The primary comes back with an empty lease file: it syncs from the standby (paged),
+        # and both return to hot-standby with the same leases.
+        with Sniffer(pair.net, "s2") as sniffer:
+            s1.start(empty=True)
+            wait_states({s1: HS, s2: HS}, 30)
+        synced_from(sniffer, s1, s2)
+        assert same_leases(s1, s2, at_least=14) == survivor
+
+        # The restarted primary knows every client: a Renew to it gets the same lease.
+        newcomer.server_id = clients[0].server_id  # the primary's DUID
+        for c in [clients[0], clients[5], newcomer]:
+            reply = to_s1.renew6(c)
+            assert same_lease(reply, c), (c, reply)
+        same_leases(s1, s2, at_least=14)
+    finally:
+        to_s1.close()
+        to_s2.close()
+    pair.check_alive()
+
+
+def cancel_maintenance(boss: Server6, other: Server6) -> None:
+    """ha-maintenance-cancel to `boss`; both back in hot-standby. Kea 2.2 race (docs/kea-interop.md,
+    DHCPv6): a heartbeat answer "in-maintenance" that was in flight when Kea canceled is processed
+    after the cancel and puts Kea straight back into partner-in-maintenance while its partner is in
+    hot-standby; a second ha-maintenance-cancel (the operator's remedy) settles it."""
+    for attempt in range(2):
+        answer = boss.http("ha-maintenance-cancel", timeout=10)
+        assert answer == {"result": 0, "text": "Server maintenance successfully canceled."}, answer
+        # The partner follows at once on the ha-maintenance-notify; let one heartbeat pass.
+        wait_states({other: HS}, 3)
+        time.sleep(1.2)
+        states = (boss.ha_state(), other.ha_state())
+        if states == (HS, HS):
+            return
+        assert boss.flavor == "kea" and states == (PIM, HS) and attempt == 0, states
+        print(f"Kea went back to {PIM} after ha-maintenance-cancel (heartbeat race); canceling again")
+    raise AssertionError("unreachable")
+
+
+BOTH_WAYS = [("kea", "hakea"), ("hakea", "kea")]
+
+
+@pytest.mark.parametrize("flavors", BOTH_WAYS, ids=["kea-primary", "hakea-primary"])
+def test_maintenance_and_ha_sync(make_pair: Any, cl: Netns, flavors: tuple[str, str]) -> None:
+    """ha-maintenance-start/-cancel sent to either server, and ha-sync towards the partner."""
+    pair: Pair = make_pair(flavors)
+    s1, s2 = pair.servers
+    pair.start()
+    wait_states({s1: HS, s2: HS}, 20)
+    relays = {s: relay_to(cl, s) for s in pair.servers}
+    try:
+        relays[s1].lease(Client6(dc.duid_ll(0xC00)))
+        for n, (boss, other) in enumerate(((s1, s2), (s2, s1))):
+            answer = boss.http("ha-maintenance-start", timeout=10)
+            assert answer["result"] == 0 and "partner-in-maintenance" in answer["text"], answer
+            wait_states({boss: PIM, other: IM}, 5)
+            # The server in charge answers every client (the standby too); the other one is silent.
+            served = relays[boss].lease(Client6(dc.duid_ll(0xC10 + n)))
+            assert relays[other].solicit(dc.duid_ll(0xCFF), timeout=0.4) is None
+            cancel_maintenance(boss, other)
+            # The lease the boss gave in maintenance reached the partner.
+            assert any(le["ip-address"] == served.address for le in other.leases(over_http=True))
+        leases = same_leases(s1, s2, at_least=6)
+        for syncer, source in ((s1, s2), (s2, s1)):
+            with Sniffer(pair.net, f"s{source.index}") as sniffer:
+                answer = syncer.http("ha-sync", {"server-name": source.name, "max-period": 5}, timeout=15)
+            assert answer == {"result": 0, "text": "Lease database synchronization complete."}, answer
+            synced_from(sniffer, syncer, source)
+        wait_states({s1: HS, s2: HS}, 5)
+        assert same_leases(s1, s2, at_least=len(leases)) == leases
+        bulk_apply_answers_agree(s1, s2)
+        assert same_leases(s1, s2, at_least=len(leases)) == leases
+    finally:
+        for r in relays.values():
+            r.close()
+    pair.check_alive()
+
+
+def bulk_apply_answers_agree(a: Server6, b: Server6) -> None:
+    """lease6-bulk-apply edge answers (what a partner reads back) are Kea 2.2's on both: a lease
+    to delete that is not there, nothing applied, one bad entry failing the whole request."""
+    missing = {"ip-address": "2001:db8:1::1fe", "type": "IA_NA"}
+    bad = {"ip-address": "2001:db8:2::5", "type": "IA_NA", "duid": "01:02:03", "iaid": 1,
+           "subnet-id": 1, "valid-lft": 100, "preferred-lft": 50}
+    good = {**bad, "ip-address": "2001:db8:1::1fd"}
+    cases: list[tuple[dict[str, Any], dict[str, Any]]] = [
+        ({"deleted-leases": [missing]}, {"arguments": {"failed-deleted-leases": [
+            {"error-message": "lease not found", "result": 3, **missing}]}, "result": 3,
+            "text": "Bulk apply of 0 IPv6 leases completed."}),
+        ({"leases": [], "deleted-leases": []},
+         {"result": 3, "text": "Bulk apply of 0 IPv6 leases completed."}),
+        ({"leases": [good, bad]}, {"result": 1, "text": "The address 2001:db8:2::5 does not belong to "
+                                   "subnet 2001:db8:1::/64, subnet-id=1"}),
+        ({}, {"result": 1, "text": "neither 'deleted-leases' nor 'leases' parameter specified"}),
+    ]  # fmt: skip
+    for args, want in cases:
+        for s in (a, b):
+            assert s.http("lease6-bulk-apply", args) == want, (s.flavor, args)
+
+
+def test_lease6_files_are_exchangeable(net: Lab, procs: Procs, pair_dir: Path, cl: Netns) -> None:
+    """kea-dhcp6 starts from a lease6 file hakea wrote and hakea from one Kea wrote: the same
+    leases, and a known client's Solicit and Renew get its address and prefix back."""
+    for writer, reader in (("hakea", "kea"), ("kea", "hakea")):
+        w = Server6("server1", writer, net, procs, pair_dir / writer, None)
+        w.workdir.mkdir()
+        w.write_config()
+        w.start()
+        relay = relay_to(cl, w)
+        try:
+            clients = [relay.lease(c) for c in new_clients(0xD00, 8)]
+            gone = clients.pop()
+            released = relay.release(gone.duid, gone.server_id, *gone.ias())
+            assert released is not None and released.status is not None and released.status[0] == 0
+            assert relay.renew6(clients[0]) is not None  # a renewal row too
+        finally:
+            relay.close()
+        written = lease6_set(w.leases())
+        assert len(written) == 14, written
+        w.close()
+
+        r = Server6("server1", reader, net, procs, pair_dir / f"{writer}-read", None)
+        r.workdir.mkdir()
+        r.write_config()
+        shutil.copy(w.lease_file, r.lease_file)
+        r.start()
+        relay = relay_to(cl, r)
+        try:
+            assert lease6_set(r.leases()) == written, (writer, reader)
+            for c in clients[:4]:
+                reply = relay.renew6(c)
+                assert same_lease(reply, c), (writer, reader, c, reply)
+            advertise = relay.solicit(clients[5].duid, dc.ia_na(1), dc.ia_pd(1))
+            assert advertise is not None and advertise.msg_type == dc.ADVERTISE
+            assert advertise.addresses() == [clients[5].address], advertise
+            assert advertise.prefixes() == [f"{clients[5].prefix}/56"], advertise
+        finally:
+            relay.close()
+            r.close()
