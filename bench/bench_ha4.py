@@ -29,6 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, os.environ.get("HAKEA_SRC", str(HERE.parent)))
@@ -42,8 +43,8 @@ def proc_cpu(pid: int) -> float:
 
 
 async def inner(n: int, window: int, work: str, partner_pid: int) -> dict[str, float]:
-    import bench_path4
     import bench4
+    import bench_path4
 
     from hakea.config.dhcp4 import load_dhcp4_file
     from hakea.dhcp4.engine import Engine
@@ -78,7 +79,7 @@ async def inner(n: int, window: int, work: str, partner_pid: int) -> dict[str, f
             raise SystemExit(f"server1 never reached hot-standby: {daemon.ha.core.state.value}")
         await asyncio.sleep(0.05)
     await asyncio.sleep(1.2)  # the partner too
-    discovers, _ = bench_path4._packets(n)
+    discovers = bench_path4._packets(n)
     addr = (bench_path4.RELAY, 67)
     offered: list[int] = []
     orig_send = daemon._send
@@ -89,7 +90,7 @@ async def inner(n: int, window: int, work: str, partner_pid: int) -> dict[str, f
         orig_send(query, decision, s, now)
 
     daemon._send = capture  # type: ignore[method-assign]
-    waiting: list = []  # [count, future]: resolved once the stub has sent `count` datagrams
+    waiting: list[Any] = []  # [count, future]: resolved once the stub has sent `count` datagrams
     plain_sendto = stub.sendto
 
     def sendto(payload: bytes, where: tuple[str, int]) -> int:
@@ -98,7 +99,7 @@ async def inner(n: int, window: int, work: str, partner_pid: int) -> dict[str, f
             waiting[1].set_result(None)
         return sent
 
-    stub.sendto = sendto  # type: ignore[method-assign]
+    stub.sendto = sendto  # type: ignore[method-assign,assignment]
     handle = daemon.handle_datagram
     local = bench_path4.SERVER
     acc = [0.0, 0.0, 0]
@@ -114,13 +115,13 @@ async def inner(n: int, window: int, work: str, partner_pid: int) -> dict[str, f
             acc[1] += time.thread_time() - c0
             acc[2] += 1
 
-        http_client._ClientConnection.send = timed_send
+        http_client._ClientConnection.send = timed_send  # type: ignore[method-assign]
     spy = None
     if os.environ.get("BENCH_SPY"):
-        spy = subprocess.Popen(["py-spy", "record", "-r", "300", "-f", "raw", "-o",
-                                os.environ["BENCH_SPY"], "--pid", str(os.getpid())]
-                               + os.environ.get("BENCH_SPY_ARGS", "").split(),
-                               stdout=subprocess.DEVNULL, stderr=open(os.environ["BENCH_SPY"] + ".err", "w"))
+        with open(os.environ["BENCH_SPY"] + ".err", "w") as err:
+            argv = ["py-spy", "record", "-r", "300", "-f", "raw", "-o", os.environ["BENCH_SPY"],
+                    "--pid", str(os.getpid()), *os.environ.get("BENCH_SPY_ARGS", "").split()]
+            spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
         await asyncio.sleep(1.0)
     prof = None
     if os.environ.get("BENCH_PROFILE"):
@@ -153,8 +154,9 @@ async def inner(n: int, window: int, work: str, partner_pid: int) -> dict[str, f
         spy.send_signal(2)
         spy.wait(timeout=30)
     if acc[2]:
-        print(f"conn.send: {acc[2]} calls, wall {acc[0] / acc[2] * 1e6:.1f} us, cpu {acc[1] / acc[2] * 1e6:.1f} us",
-              file=sys.stderr)
+        calls = int(acc[2])
+        print(f"conn.send: {calls} calls, wall {acc[0] / calls * 1e6:.1f} us, "
+              f"cpu {acc[1] / calls * 1e6:.1f} us", file=sys.stderr)
     if prof is not None:
         import pstats
 

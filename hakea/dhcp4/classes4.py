@@ -30,7 +30,7 @@ Classes = dict[str, None]
 class Classifier4:
     """Compiles the configured client classes once; classifies one query per call."""
 
-    __slots__ = ("_by_name", "_early", "_late")
+    __slots__ = ("_by_name", "_early", "_late", "has_tests")
 
     def __init__(
         self,
@@ -53,6 +53,9 @@ class Classifier4:
                 self._late.append((cdef.name, expression))
             else:
                 self._early.append((cdef.name, expression))
+        # Whether any class is evaluated per packet (the caller then builds a PacketMeta); an
+        # attribute, not a property: it is read for every query.
+        self.has_tests = bool(self._early or self._late)
 
     @staticmethod
     def builtins(pkt: Packet4, extra: Iterable[str] = ()) -> Classes:
@@ -66,10 +69,6 @@ class Classifier4:
             classes[name] = None
         return classes
 
-    @property
-    def has_tests(self) -> bool:
-        """Whether any class is evaluated per packet (the caller then builds a PacketMeta)."""
-        return bool(self._early or self._late)
 
     def classify_early(self, pkt: Packet4, classes: Classes, meta: PacketMeta | None = None) -> None:
         for name, expr in self._early:

@@ -238,10 +238,16 @@ class Engine:
         earliest subnet of the rotation, then the latest cltt."""
         store = self.store
         if c.cid:
-            best = self._best_lease(store.get_by_client_id(c.cid), c, rotation)
-            if best is not None:
-                return best
-        return self._best_lease(store.get_by_hwaddr(c.hw), c, rotation) if c.hw else None
+            found = store.get_by_client_id(c.cid)
+            if found:  # a new client (most DISCOVERs) has none: no ranking to do
+                best = self._best_lease(found, c, rotation)
+                if best is not None:
+                    return best
+        if c.hw:
+            found = store.get_by_hwaddr(c.hw)
+            if found:
+                return self._best_lease(found, c, rotation)
+        return None
 
     @staticmethod
     def _best_lease(found: list[Lease4], c: _Client, rotation: tuple[PreparedSubnet, ...]) -> Lease4 | None:

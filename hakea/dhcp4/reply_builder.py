@@ -66,7 +66,7 @@ def _encoded_size(options: dict[int, bytes]) -> int:
 
 
 class ReplyBuilder:
-    __slots__ = ("_cache", "_class_fixed", "_class_opts", "_echo_client_id", "_global_opts")
+    __slots__ = ("_cache", "_class_fixed", "_class_opts", "_echo_client_id", "_global_opts", "_timers")
 
     def __init__(self, config: Dhcp4Config) -> None:
         self._global_opts: tuple[OptionData, ...] = tuple(config.option_data)
@@ -80,6 +80,7 @@ class ReplyBuilder:
         }
         self._echo_client_id = config.echo_client_id
         self._cache: dict[tuple[int, int, tuple[str, ...], int], tuple[OptionMap, int]] = {}
+        self._timers: dict[tuple[int, int], tuple[bytes, bytes, bytes]] = {}
 
     # ---- option selection ----------------------------------------------------------------
 
@@ -105,6 +106,15 @@ class ReplyBuilder:
                 self._cache.clear()
             self._cache[key] = cached
         return cached
+
+    def _encode_timers(self, subnet: PreparedSubnet, valid: int) -> tuple[bytes, bytes, bytes]:
+        """(option 51, 58, 59 payloads) for this subnet and lifetime; b"" for a timer not sent."""
+        t1, t2 = tee_times(subnet, valid)
+        timers = (_u32(valid), _u32(t1) if t1 else b"", _u32(t2) if t2 else b"")
+        if len(self._timers) >= _CACHE_LIMIT:
+            self._timers.clear()
+        self._timers[(subnet.id, valid)] = timers
+        return timers
 
     @staticmethod
     def _add_configured(out: dict[int, bytes], omap: OptionMap, prl: bytes) -> None:
@@ -134,15 +144,19 @@ class ReplyBuilder:
         out = reply.options
         configured_sid = omap.get(54)
         out[54] = configured_sid[0] if configured_sid is not None else _u32(server_id)
-        out[51] = _u32(valid)
-        t1, t2 = tee_times(subnet, valid)
+        # Options 51, 58, 59 depend on (subnet, valid lifetime) only: encoded once per pair.
+        timers = self._timers.get((subnet.id, valid))
+        if timers is None:
+            timers = self._encode_timers(subnet, valid)
+        out[51], t1, t2 = timers
         if t1:
-            out[58] = _u32(t1)
+            out[58] = t1
         if t2:
-            out[59] = _u32(t2)
+            out[59] = t2
         out[1] = subnet.netmask_payload
         prl = q.options.get(55, b"")
-        self._add_configured(out, omap, prl)
+        if omap:
+            self._add_configured(out, omap, prl)
         if host is not None and host.hostname and (12 in prl or 12 in q.options):
             out[12] = name = host.hostname.encode()
             bound += len(name) + 2

@@ -282,7 +282,7 @@ class Dhcp4Daemon:
                     return
                 self.handle_datagram(data, addr, s, local)
         finally:
-            if s.stale_dropped:  # queries that waited too long in the queue (sockets4.MAX_QUEUE_DELAY)
+            if s.stale_dropped:  # queries that waited too long in the queue (sockets4.QUEUE_TARGET)
                 now = time.time()
                 self.stats.add("pkt4-received", s.stale_dropped, now)
                 self.stats.add("pkt4-receive-drop", s.stale_dropped, now)

@@ -277,15 +277,22 @@ class Dhcp6Daemon:
             # lease-update acks, read less so the loop gets back to the peer connections (their
             # answers release the parked clients); the excess waits in the socket queue.
             budget = max(1, min(_BATCH, _PARKED_HIGH_WATER - self.ha.parked))
-        for _ in range(budget):
-            try:
-                data, source, local, ifindex = recv(65536)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:
-                log.debug("receive failed: %s", exc)
-                return
-            handle(data, source, s, local, ifindex)
+        try:
+            for _ in range(budget):
+                try:
+                    data, source, local, ifindex = recv(65536)
+                except (BlockingIOError, InterruptedError):
+                    return
+                except OSError as exc:
+                    log.debug("receive failed: %s", exc)
+                    return
+                handle(data, source, s, local, ifindex)
+        finally:
+            if s.stale_dropped:  # queries that waited too long in the queue (sockets6.MAX_QUEUE_DELAY)
+                now = time.time()
+                self.stats.add("pkt6-received", s.stale_dropped, now)
+                self.stats.add("pkt6-receive-drop", s.stale_dropped, now)
+                s.stale_dropped = 0
 
     def handle_datagram(
         self, data: bytes, source: tuple[int, int], s: Dhcp6Socket, local: int = 0, ifindex: int = 0

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import socket
 import struct
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,22 @@ log = logging.getLogger("hakea.dhcp6.sockets")
 ALL_DHCP_RELAY_AGENTS_AND_SERVERS = "ff02::1:2"
 _IPV6_RECVPKTINFO = getattr(socket, "IPV6_RECVPKTINFO", 49)
 _IPV6_PKTINFO = getattr(socket, "IPV6_PKTINFO", 50)
-_PKTINFO_SPACE = socket.CMSG_SPACE(20)  # struct in6_pktinfo: address, ifindex
+_SO_TIMESTAMP = getattr(socket, "SO_TIMESTAMP", 29)  # SCM_TIMESTAMP: struct timeval at arrival
+_SOL_SOCKET = socket.SOL_SOCKET
+_IPPROTO_IPV6 = socket.IPPROTO_IPV6
+_CMSG_SPACE = socket.CMSG_SPACE(20) + socket.CMSG_SPACE(16)  # in6_pktinfo + timeval
+_TIMEVAL = struct.Struct("@ll")
+_IFINDEX = struct.Struct("@I")
+_time = time.time
+# Bounding the time queries wait in the socket's receive queue, as hakea-dhcp4 does (see
+# hakea.server.sockets4.MAX_QUEUE_DELAY and docs/decisions/005-packet-path.md): without a bound an
+# overloaded server answers only stale queries (perfdhcp, and clients, have given up on them) and
+# its useful throughput collapses. CoDel-like: a query that waited longer than QUEUE_TARGET is
+# dropped unread once waits have stayed above the target for QUEUE_INTERVAL, and one older than
+# MAX_QUEUE_DELAY always.
+QUEUE_TARGET = 0.1
+QUEUE_INTERVAL = 1.0
+MAX_QUEUE_DELAY = 1.0
 _IFF_MULTICAST = 0x1000
 _LINK_LOCAL_PREFIX = 0xFE80 << 112
 _LINK_LOCAL_MASK = ((1 << 10) - 1) << 118
@@ -123,15 +139,36 @@ class Dhcp6Socket:
     sock: socket.socket
     bound_address: int  # 0: [::] (multicast and any unicast address of the interface)
     multicast_group: bool = False
+    stale_dropped: int = 0  # queries dropped for waiting too long (not yet counted by the daemon)
+    above_until: float = 0.0  # waits above QUEUE_TARGET since (this - QUEUE_INTERVAL); 0: below
 
     def receive(self, bufsize: int) -> tuple[bytes, tuple[int, int], int, int]:
-        """(datagram, (source address, source port), destination address, interface index)."""
-        data, ancillary, _flags, addr = self.sock.recvmsg(bufsize, _PKTINFO_SPACE)
-        destination, ifindex = self.bound_address, self.iface.index
-        for level, kind, payload in ancillary:
-            if level == socket.IPPROTO_IPV6 and kind == _IPV6_PKTINFO and len(payload) >= 20:
-                destination = int.from_bytes(payload[:16], "big")
-                ifindex = struct.unpack_from("@I", payload, 16)[0] or ifindex
+        """(datagram, (source address, source port), destination address, interface index).
+        Queries that waited too long in the queue are dropped unread (counted in stale_dropped)."""
+        recvmsg = self.sock.recvmsg
+        while True:  # until a fresh datagram, or BlockingIOError when the queue is empty
+            data, ancillary, _flags, addr = recvmsg(bufsize, _CMSG_SPACE)
+            destination, ifindex = self.bound_address, self.iface.index
+            arrived = 0.0
+            for level, kind, payload in ancillary:
+                if level == _IPPROTO_IPV6 and kind == _IPV6_PKTINFO and len(payload) >= 20:
+                    destination = int.from_bytes(payload[:16], "big")
+                    ifindex = _IFINDEX.unpack_from(payload, 16)[0] or ifindex
+                elif level == _SOL_SOCKET and kind == _SO_TIMESTAMP and len(payload) >= 16:
+                    sec, usec = _TIMEVAL.unpack_from(payload)
+                    arrived = sec + usec * 1e-6
+            if arrived:
+                now = _time()
+                waited = now - arrived
+                if waited > QUEUE_TARGET:
+                    if not self.above_until:
+                        self.above_until = now + QUEUE_INTERVAL
+                    if waited > MAX_QUEUE_DELAY or now >= self.above_until:
+                        self.stale_dropped += 1
+                        continue
+                else:
+                    self.above_until = 0.0
+            break
         source = _ints.get(addr[0])
         if source is None:
             if len(_ints) >= _CACHE_MAX:
@@ -163,6 +200,8 @@ def _socket(iface: Interface6, address: int, port: int, group: bool) -> socket.s
         with contextlib.suppress(OSError):
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         s.setsockopt(socket.IPPROTO_IPV6, _IPV6_RECVPKTINFO, 1)
+        with contextlib.suppress(OSError):  # arrival times: see MAX_QUEUE_DELAY
+            s.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMP, 1)
         if address:
             scope = iface.index if is_link_local(address) else 0
             s.bind((address_text(address), port, 0, scope))
