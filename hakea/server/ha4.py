@@ -47,6 +47,19 @@ if TYPE_CHECKING:
     from hakea.server.dhcp4_daemon import Dhcp4Daemon
 
 log = logging.getLogger("hakea.ha")
+# Operator statistics per peer request kind: (succeeded, failed). A lease update "fails" when the
+# partner does not answer or answers with an error (Kea's HA then drops the client's response).
+_REQUEST_COUNTERS: dict[str, tuple[str, str]] = {
+    "ha-heartbeat": ("ha-heartbeats-sent", "ha-heartbeats-failed"),
+    "lease4-update": ("ha-lease-updates-sent", "ha-lease-updates-failed"),
+    "lease4-del": ("ha-lease-updates-sent", "ha-lease-updates-failed"),
+    "lease4-get-page": ("ha-sync-pages-received", "ha-sync-pages-failed"),
+}
+
+
+def _answer_ok(body: Any) -> bool:
+    answer = body[0] if isinstance(body, list) and body else body
+    return isinstance(answer, dict) and answer.get("result") in (0, 3)
 _LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING, "error": logging.ERROR}
 _NOT_FILTERED: tuple[str, ...] = ()
 TEST_CLOCK_OFFSET_ENV = "HAKEA_TEST_CLOCK_OFFSET"
@@ -307,9 +320,14 @@ class HA4Adapter:
         """Send a request to a peer without a task (HttpCommandClient.post_command_nowait); its
         answer or failure goes back to the core from the client's callback."""
 
+        counters = _REQUEST_COUNTERS.get(request.command.get("command", ""))
+
         def done(body: Any, error: TransportError | None) -> None:
             if self._stopped:
                 return
+            if counters is not None:
+                ok = error is None and _answer_ok(body)
+                self.daemon.stats.add(counters[0] if ok else counters[1], 1, time.time())
             if error is None:
                 actions = self.core.on_response(request.request_id, body, self._now())
             else:

@@ -93,7 +93,7 @@ class HA6Adapter:
         # 16 connections, as hakea-dhcp4's HA: a Kea partner takes one request per connection, and
         # a pool of 4 completes at most 4 lease updates per event-loop turn while a turn under load
         # reads up to 64 queries; the updates then queue up and every answer is late
-        # (bench/results-v6.md: 87 of 1,000 exchanges/s completed before this).
+        # (bench/RESULTS.md, DHCPv6: 87 of 1,000 exchanges/s completed before this).
         self.client = HttpCommandClient(pool_size=16)
         for peer in self.config.other_peers:
             auth = None

@@ -114,6 +114,10 @@ def test_dora_lease_reaches_standby_before_the_ack(trio: Trio) -> None:
     # The backup gets the update too, without being waited for (wait-backup-ack is false; Kea
     # refuses true in hot-standby).
     wait_until(lambda: trio.s3.lease(ack.address) == on_primary, 3.0, what="lease on the backup")
+    # Operators see the replication in the statistics: updates sent, heartbeats exchanged.
+    stats = trio.s1.command("statistic-get-all")["arguments"]
+    assert stats["ha-lease-updates-sent"][0][0] >= 2  # the REQUEST's update to server2 and server3
+    assert stats["ha-heartbeats-sent"][0][0] >= 1
 
 
 def test_standby_and_backup_answer_nobody(trio: Trio) -> None:
