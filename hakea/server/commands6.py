@@ -19,6 +19,7 @@ from hakea.control import envelope
 from hakea.control.registry import CommandError, CommandRequest
 from hakea.leases.store import LeaseStoreError
 from hakea.server.command_args import max_period_arg, origin_arg
+from hakea.server.statistic_cmds import register_statistic_commands
 
 if TYPE_CHECKING:
     from hakea.server.dhcp6_daemon import Dhcp6Daemon
@@ -128,38 +129,6 @@ def register(daemon: Dhcp6Daemon) -> None:
             status["high-availability"] = daemon.ha.status(now)
         return envelope.success(None, status)
 
-    def stat_name(args: Args) -> str:
-        if not args or "name" not in args:
-            raise CommandError("Missing mandatory 'name' parameter.")
-        name = args["name"]
-        if not isinstance(name, str):
-            raise CommandError("'name' parameter expected to be a string.")
-        return name
-
-    async def statistic_get(args: Args, req: CommandRequest) -> dict[str, Any]:
-        name = stat_name(args)
-        sample = daemon.stats.sample(name)
-        return envelope.success(None, {} if sample is None else {name: sample})
-
-    async def statistic_get_all(args: Args, req: CommandRequest) -> dict[str, Any]:
-        return envelope.success(None, daemon.stats.as_kea())
-
-    async def statistic_reset(args: Args, req: CommandRequest) -> dict[str, Any]:
-        name = stat_name(args)
-        if not daemon.stats.reset(name, time.time()):
-            raise CommandError(f"No '{name}' statistic found")
-        return envelope.success(f"Statistic '{name}' reset.")
-
-    async def statistic_reset_all(args: Args, req: CommandRequest) -> dict[str, Any]:
-        daemon.stats.reset(None, time.time())
-        return envelope.success("All statistics reset to neutral values.")
-
-    async def statistic_remove(args: Args, req: CommandRequest) -> dict[str, Any]:
-        name = stat_name(args)
-        if not daemon.stats.remove(name):
-            raise CommandError(f"No '{name}' statistic found")
-        return envelope.success(f"Statistic '{name}' removed.")
-
     for name, handler in {
         "config-get": config_get,
         "config-test": config_test,
@@ -170,10 +139,6 @@ def register(daemon: Dhcp6Daemon) -> None:
         "dhcp-disable": dhcp_disable,
         "dhcp-enable": dhcp_enable,
         "status-get": status_get,
-        "statistic-get": statistic_get,
-        "statistic-get-all": statistic_get_all,
-        "statistic-reset": statistic_reset,
-        "statistic-reset-all": statistic_reset_all,
-        "statistic-remove": statistic_remove,
     }.items():
         reg.register(name, handler, replace=True)
+    register_statistic_commands(reg, lambda: daemon.stats)
