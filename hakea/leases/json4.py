@@ -14,16 +14,14 @@ import socket
 from collections.abc import Mapping
 from typing import Any
 
+from hakea.leases.json_common import LeaseJSONError as LeaseJSONError  # re-exported
+from hakea.leases.json_common import get_field
 from hakea.leases.model import Lease4, LeaseState
 
 _inet_ntoa = socket.inet_ntoa
 _inet_pton = socket.inet_pton
 _AF_INET = socket.AF_INET
 _STATE_INT = {s: int(s) for s in LeaseState}  # int(IntEnum) costs ~0.5 us
-
-
-class LeaseJSONError(ValueError):
-    """The JSON does not describe a valid lease; the message names the offending key."""
 
 
 def format_hex(data: bytes) -> str:
@@ -114,19 +112,6 @@ def lease4_to_update_args(lease: Lease4) -> dict[str, Any]:
     return out
 
 
-def _get(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
-    if key not in obj:
-        if required:
-            raise LeaseJSONError(f"'{key}' is mandatory")
-        return None
-    value = obj[key]
-    if isinstance(value, bool) and kind is not bool:
-        raise LeaseJSONError(f"'{key}' has an invalid type")
-    if not isinstance(value, kind):
-        raise LeaseJSONError(f"'{key}' has an invalid type")
-    return value
-
-
 _STATE_OF_INT = {int(s): s for s in LeaseState}
 _MISSING: Any = object()
 
@@ -198,25 +183,25 @@ def lease4_from_json(obj: Any) -> Lease4:
             return lease
     if not isinstance(obj, Mapping):
         raise LeaseJSONError("a lease must be a map")
-    address = parse_ipv4(_get(obj, "ip-address", str))
-    subnet_id = _get(obj, "subnet-id", int)
-    valid_lft = _get(obj, "valid-lft", int)
+    address = parse_ipv4(get_field(obj, "ip-address", str))
+    subnet_id = get_field(obj, "subnet-id", int)
+    valid_lft = get_field(obj, "valid-lft", int)
     if subnet_id < 0 or valid_lft < 0:
         raise LeaseJSONError("'subnet-id' and 'valid-lft' must not be negative")
-    cltt = _get(obj, "cltt", int, required=False)
+    cltt = get_field(obj, "cltt", int, required=False)
     if cltt is None:
-        expire = _get(obj, "expire", int, required=False)
+        expire = get_field(obj, "expire", int, required=False)
         if expire is None:
             raise LeaseJSONError("'cltt' or 'expire' is mandatory")
         cltt = expire - valid_lft
-    hw_text = _get(obj, "hw-address", str, required=False)
-    client_text = _get(obj, "client-id", str, required=False)
-    state_value = _get(obj, "state", int, required=False)
+    hw_text = get_field(obj, "hw-address", str, required=False)
+    client_text = get_field(obj, "client-id", str, required=False)
+    state_value = get_field(obj, "state", int, required=False)
     try:
         state = LeaseState(0 if state_value is None else state_value)
     except ValueError:
         raise LeaseJSONError(f"invalid lease state {state_value}") from None
-    user_context = _get(obj, "user-context", dict, required=False)
+    user_context = get_field(obj, "user-context", dict, required=False)
     return Lease4(
         address=address,
         hwaddr=parse_hex(hw_text) if hw_text else b"",
@@ -224,9 +209,9 @@ def lease4_from_json(obj: Any) -> Lease4:
         valid_lft=valid_lft,
         cltt=cltt,
         subnet_id=subnet_id,
-        fqdn_fwd=bool(_get(obj, "fqdn-fwd", bool, required=False)),
-        fqdn_rev=bool(_get(obj, "fqdn-rev", bool, required=False)),
-        hostname=_get(obj, "hostname", str, required=False) or "",
+        fqdn_fwd=bool(get_field(obj, "fqdn-fwd", bool, required=False)),
+        fqdn_rev=bool(get_field(obj, "fqdn-rev", bool, required=False)),
+        hostname=get_field(obj, "hostname", str, required=False) or "",
         state=state,
         user_context=user_context,
     )

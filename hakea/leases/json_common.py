@@ -1,8 +1,6 @@
 """Helpers shared by the lease JSON codecs of both families (json4, json6).
 
-LeaseJSONError, format_hex and parse_hex still live in json4 (json6 imports them from there);
-get_field is json4's `_get` for json6. json4 keeps its own `_get` for now: once json4 may be edited,
-it should import get_field from here (and the three names above can move here too).
+json4 re-exports LeaseJSONError, so existing imports from hakea.leases.json4 keep working.
 """
 
 from __future__ import annotations
@@ -10,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hakea.leases.json4 import LeaseJSONError
+__all__ = ["LeaseJSONError", "get_field"]
 
-__all__ = ["get_field"]
+
+class LeaseJSONError(ValueError):
+    """The JSON does not describe a valid lease; the message names the offending key."""
 
 
 def get_field(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:

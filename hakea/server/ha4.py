@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -42,6 +41,7 @@ from hakea.ha.query_filter import QueryInfo, query_info_v4
 from hakea.ha.sync import MergeCounts
 from hakea.leases.memfile4 import MemfileLeaseStore4
 from hakea.leases.model import Lease4
+from hakea.server.clock_offset import TEST_CLOCK_OFFSET_ENV, read_test_clock_offset
 
 if TYPE_CHECKING:
     from hakea.server.dhcp4_daemon import Dhcp4Daemon
@@ -62,24 +62,6 @@ def _answer_ok(body: Any) -> bool:
     return isinstance(answer, dict) and answer.get("result") in (0, 3)
 _LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING, "error": logging.ERROR}
 _NOT_FILTERED: tuple[str, ...] = ()
-TEST_CLOCK_OFFSET_ENV = "HAKEA_TEST_CLOCK_OFFSET"
-
-
-def _test_clock_offset() -> float:
-    """FOR TESTS ONLY: seconds added to the clock the HA core sees (and so to the heartbeat's
-    date-time), read once from HAKEA_TEST_CLOCK_OFFSET. It lets the end-to-end tests make two
-    servers on one host disagree about the time (clock-skew warning / termination) without faketime.
-    DHCP lease times and the daemon's own clock are not affected. Unset or empty: 0."""
-    text = os.environ.get(TEST_CLOCK_OFFSET_ENV, "").strip()
-    if not text:
-        return 0.0
-    try:
-        return float(text)
-    except ValueError:
-        log.error("%s=%r is not a number of seconds; ignored", TEST_CLOCK_OFFSET_ENV, text)
-        return 0.0
-
-
 def merge_page(store: MemfileLeaseStore4, leases: Iterable[Lease4]) -> MergeCounts:
     """A synced page into the store: hakea.ha.sync.merge_lease4's rule (absent -> insert, newer
     cltt -> replace, else keep ours), applied in bulk with store.load: one journal write and one
@@ -114,7 +96,7 @@ class HA4Adapter:
     def __init__(self, daemon: Dhcp4Daemon, config: Dhcp4Config) -> None:
         self.daemon = daemon
         self.config = ha_config_of(config)
-        self._clock_offset = _test_clock_offset()  # 0 outside tests
+        self._clock_offset = read_test_clock_offset()  # 0 outside tests
         if self._clock_offset:
             log.warning("HA clock offset of %+g s in effect (%s, a test-only setting)",
                         self._clock_offset, TEST_CLOCK_OFFSET_ENV)
