@@ -90,7 +90,8 @@ def build(persist: bool, workdir: str) -> tuple[Dhcp6Daemon, Dhcp6Socket, _StubS
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import bench6
 
-    os.rmdir(bench6.WORK)  # made at import for the lab; the paths used here are in workdir
+    if os.path.isdir(bench6.WORK):  # made at the first import, for the lab; unused here
+        os.rmdir(bench6.WORK)
     cfg = bench6.config("standalone", "server1")
     cfg["Dhcp6"]["lease-database"]["name"] = os.path.join(workdir, "leases6.csv")
     cfg["Dhcp6"]["lease-database"]["persist"] = persist

@@ -86,6 +86,10 @@ class Classifier6:
     def has_tests(self) -> bool:
         return bool(self._early or self._late)
 
+    @property
+    def has_late(self) -> bool:
+        return bool(self._late)
+
     def classify_early(self, view: PacketView6, classes: Classes, meta: PacketMeta | None = None) -> None:
         for name, expr in self._early:
             if name not in classes and expr.evaluate(view, classes, meta):

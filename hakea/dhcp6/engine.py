@@ -23,10 +23,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from random import Random
 
-from hakea.classify import PacketMeta
+from hakea.classify import PacketMeta, vendor_class_name
 from hakea.config.model6 import Dhcp6Config
 from hakea.dhcp6.classes6 import Classifier6
-from hakea.dhcp6.client6 import Client6, IaRequest, packet_view, relay_option
+from hakea.dhcp6.client6 import Client6, IaRequest, parse_ias, relay_option
 from hakea.dhcp6.decision6 import (
     CLIENT_PORT6,
     NO_REPLY6,
@@ -36,13 +36,11 @@ from hakea.dhcp6.decision6 import (
     QueryMeta6,
     dropped6,
 )
-from hakea.dhcp6.hwaddr6 import client_hwaddr, is_link_local
 from hakea.dhcp6.ia import Status
 from hakea.dhcp6.leasing6 import Leasing6, Stats
 from hakea.dhcp6.prepared6 import PreparedPool6, PreparedSubnet6, prepare6
 from hakea.dhcp6.reclaim6 import flush_reclaimed6, reclaim_expired6
 from hakea.dhcp6.reply6 import (
-    OPTION_CLIENT_LINKLAYER_ADDR,
     OPTION_PD_EXCLUDE,
     IaReply,
     ReplyBuilder6,
@@ -59,6 +57,7 @@ from hakea.dhcp6.wire import (
     INFORMATION_REQUEST,
     OPTION_CLIENTID,
     OPTION_INTERFACE_ID,
+    OPTION_RAPID_COMMIT,
     OPTION_RELAY_SOURCE_PORT,
     OPTION_SERVERID,
     REBIND,
@@ -84,6 +83,8 @@ _CLIENT_TYPES = frozenset({SOLICIT, REQUEST, CONFIRM, RENEW, REBIND, RELEASE, DE
 _MULTICAST_ONLY = frozenset({SOLICIT, CONFIRM, REBIND, INFORMATION_REQUEST})
 _NEED_SERVER_ID = frozenset({REQUEST, RENEW, RELEASE, DECLINE})
 _NO_SERVER_ID = frozenset({SOLICIT, CONFIRM, REBIND})
+OPTION_VENDOR_CLASS = 16
+_SELECT_CACHE_MAX = 4096
 
 # Kea 2.2's status texts.
 TEXT_NO_ADDRS = "Sorry, no addresses could be assigned at this time."
@@ -125,6 +126,8 @@ class Engine6:
         self._classifier = classifier if classifier is not None else Classifier6(config.client_classes)
         subnets = prepare6(config)
         self._selector = SubnetSelector6(subnets)
+        # origin (link-address, interface-id, interface, source) -> subnet, when classes play no part
+        self._selected: dict[tuple[int, bytes | None, str, int], PreparedSubnet6 | None] = {}
         self._leasing = Leasing6(config, store, subnets)
         self._replies = ReplyBuilder6(config, server_duid)
         self._rng = rng  # reserved for "allocator": "random" (Kea 2.2's v6 default is iterative)
@@ -176,41 +179,61 @@ class Engine6:
             return dropped6(f"unexpected message type {mt}")
         if not relays and not meta.multicast and mt in _MULTICAST_ONLY:
             return dropped6(f"message type {mt} sent to a unicast address")
-        # RFC 8415 section 16: identifier checks per message type.
-        client_ids = q.get_all(OPTION_CLIENTID)
-        server_ids = q.get_all(OPTION_SERVERID)
-        if len(client_ids) > 1 or len(server_ids) > 1:
-            return dropped6("more than one client or server identifier")
-        duid = client_ids[0] if client_ids else b""
-        if not duid and mt != INFORMATION_REQUEST:
-            return dropped6("no client identifier")
-        if mt in _NO_SERVER_ID and server_ids:
-            return dropped6("server identifier in a message that must not carry one")
-        if mt in _NEED_SERVER_ID and not server_ids:
-            return dropped6("no server identifier")
-        if server_ids and server_ids[0] != self.server_duid:
-            return dropped6("not for us (server identifier mismatch)")
-        link_local = relays[-1].peer_address if relays else meta.source_address
-        hw = client_hwaddr(duid, link_local if is_link_local(link_local) else 0,
-                           relay_option(relays, OPTION_CLIENT_LINKLAYER_ADDR))  # fmt: skip
-        view = packet_view(q, relays)
+        # RFC 8415 section 16: identifier checks per message type (one pass over the options).
+        duid = server_id = None
+        vendor_class = False
+        for code, payload in q.options:
+            if code == OPTION_CLIENTID:
+                if duid is not None:
+                    return dropped6("more than one client or server identifier")
+                duid = payload
+            elif code == OPTION_SERVERID:
+                if server_id is not None:
+                    return dropped6("more than one client or server identifier")
+                server_id = payload
+            elif code == OPTION_VENDOR_CLASS:
+                vendor_class = True
+        if not duid:
+            if mt != INFORMATION_REQUEST:
+                return dropped6("no client identifier")
+            duid = b""
+        if server_id is None:
+            if mt in _NEED_SERVER_ID:
+                return dropped6("no server identifier")
+        else:
+            if mt in _NO_SERVER_ID:
+                return dropped6("server identifier in a message that must not carry one")
+            if server_id != self.server_duid:
+                return dropped6("not for us (server identifier mismatch)")
         classifier = self._classifier
-        c = Client6(q, relays, duid, hw, Classifier6.builtins(view, ha_classes), view)
+        classes: dict[str, None] = {"ALL": None}
+        c = Client6(q, relays, duid, relays[-1].peer_address if relays else meta.source_address,
+                    parse_ias(q), classes)  # fmt: skip
+        if vendor_class:
+            vendor = vendor_class_name(c.view, 6)
+            if vendor is not None:
+                classes[vendor] = None
+        for name in ha_classes:
+            classes[name] = None
         if classifier.has_tests:
             c.pmeta = PacketMeta(meta.interface, meta.source_address.to_bytes(16, "big"),
                                  meta.local_address.to_bytes(16, "big"))  # fmt: skip
-        classifier.classify_early(view, c.classes, c.pmeta)
-        if "DROP" in c.classes:
-            return dropped6("DROP class")
+            classifier.classify_early(c.view, classes, c.pmeta)
+            if "DROP" in classes:
+                return dropped6("DROP class")
         p = self._select(c, meta)
         host = self._leasing.host(c, p) if p is not None else None
-        reserved = host.client_classes if host is not None else ()
-        classifier.classify_late(view, c.classes, host is not None, reserved, c.pmeta)
-        if "DROP" in c.classes:
+        if host is None:
+            classes["UNKNOWN"] = None
+            if classifier.has_late:
+                classifier.classify_late(c.view, classes, False, (), c.pmeta)
+        else:
+            classifier.classify_late(c.view, classes, True, host.client_classes, c.pmeta)
+        if "DROP" in classes:
             return dropped6("DROP class")
         if mt == SOLICIT:
             # RFC 8415 18.3.1 / 21.14: Rapid Commit when both the client and the subnet want it.
-            if p is not None and q.rapid_commit and p.rapid_commit:
+            if p is not None and p.rapid_commit and q.get(OPTION_RAPID_COMMIT) is not None:
                 return self._assign(c, p, now, meta, REPLY, commit=True, rapid=True)
             return self._assign(c, p, now, meta, ADVERTISE, commit=False)
         if mt == REQUEST:
@@ -231,13 +254,23 @@ class Engine6:
             if usable_link_address(relay.link_address):
                 link = relay.link_address
                 break
-        return self._selector.select(
-            c.classes,
-            link_address=link,
-            interface_id=relay_option(c.relays, OPTION_INTERFACE_ID),
-            interface=meta.interface if not link else "",
-            source_address=meta.source_address if not link else 0,
-        )
+        interface_id = relay_option(c.relays, OPTION_INTERFACE_ID) if c.relays else None
+        interface = meta.interface if not link else ""
+        source = meta.source_address if not link else 0
+        selector = self._selector
+        if selector.uses_classes:
+            return selector.select(c.classes, link_address=link, interface_id=interface_id,
+                                   interface=interface, source_address=source)  # fmt: skip
+        key = (link, interface_id, interface, source)
+        cache = self._selected
+        if key in cache:
+            return cache[key]
+        p = selector.select(c.classes, link_address=link, interface_id=interface_id, interface=interface,
+                            source_address=source)  # fmt: skip
+        if len(cache) >= _SELECT_CACHE_MAX:
+            cache.clear()
+        cache[key] = p
+        return p
 
     # ---- replies -------------------------------------------------------------------------------
 
@@ -246,19 +279,15 @@ class Engine6:
                pools: Sequence[PreparedPool6] = (), *, status: tuple[Status, str] | None = None,
                rapid: bool = False) -> Decision6:  # fmt: skip
         # require-client-classes of the shared network, the subnet, then the pools (Kea's order)
-        names: list[str] = []
-        if p is not None:
-            if p.network is not None:
-                names += p.network.require_client_classes
-            names += p.subnet.require_client_classes
+        names = p.required_classes if p is not None else ()
         for pool in pools:
-            names += pool.require_client_classes
+            if pool.require_client_classes:
+                names += pool.require_client_classes
         if names:
             self._classifier.classify_required(c.view, c.classes, names, c.pmeta)
         host = self._leasing.host(c, p) if p is not None else None
         configured = self._replies.configured_options(p, pools, c.classes, host)
-        reply = self._replies.reply(c.q, msg_type, ias=ias, status=status, rapid_commit=rapid,
-                                    configured=configured)  # fmt: skip
+        reply = self._replies.reply(c.q, msg_type, c.duid, ias, status, rapid, configured)
         if c.relays:
             # RFC 8415 19.3 / RFC 8357: to the relay that sent the Relay-forw, on port 547 unless
             # it asked for its own source port with the Relay Source Port option.

@@ -22,6 +22,7 @@ from hakea.dhcp6.tlv import MalformedPacket6, Option6, encode_options, first, pa
 
 __all__ = [
     "INFINITY",
+    "ONE_ADDRESS_IA_NA",
     "IaAddress",
     "IaNa",
     "IaPd",
@@ -205,9 +206,16 @@ def _check_ia(payload: bytes, fixed: int, decode: Callable[[bytes], object], nam
         decode(payload)
 
 
+ONE_ADDRESS_IA_NA = b"\x00\x05\x00\x18"
+"""Bytes 12-15 of an IA_NA holding exactly one IAADDR without sub-options (40 bytes in all): the
+Request, Renew and Rebind of almost every client."""
+
+
 def check_ia_na(payload: bytes) -> None:
     """Raises MalformedPacket6 where IaNa.decode would, without building anything when the
-    IA_NA has no sub-options (the common Solicit)."""
+    IA_NA has no sub-options (the common Solicit) or one plain address (the common Request)."""
+    if len(payload) == 40 and payload[12:16] == ONE_ADDRESS_IA_NA:
+        return
     _check_ia(payload, 12, IaNa.decode, "IA_NA")
 
 

@@ -65,6 +65,7 @@ class Leasing6:
         self.global_hosts = HostIndex6(config.reservations)
         self.any_hosts = bool(self.global_hosts) or any(p.hosts for p in subnets)
         self.allocator = IterativeAllocator6()
+        self._stat_names: dict[tuple[int, LeaseType], tuple[str, str, str]] = {}
         self._class_valid: dict[str, int] = {
             c.name: c.valid_lifetime for c in config.client_classes if c.valid_lifetime is not None
         }
@@ -111,9 +112,12 @@ class Leasing6:
     def ia_leases(self, c: Client6, ia: IaRequest, rotation: Sequence[PreparedSubnet6]) -> list[Lease6]:
         """The IA's leases in the candidate subnets: earliest subnet of the rotation first, then
         the most recent."""
+        leases = self.client_leases(c)
+        if not leases:
+            return []
         rank = {x.id: i for i, x in enumerate(rotation)}
         found = [
-            le for le in self.client_leases(c)
+            le for le in leases
             if le.iaid == ia.iaid and le.type == ia.kind and le.subnet_id in rank
         ]  # fmt: skip
         found.sort(key=lambda le: (rank[le.subnet_id], -le.cltt))
@@ -200,12 +204,17 @@ class Leasing6:
                     and self.available(kind, resource, c, ia.iaid, x, now)
                 ):
                     return Choice(x, pool, resource, pool.prefix_len)
-        wanted_len = next((plen for _r, plen in ia.hints if kind == _PD and plen), 0)
+        wanted_len = 0
+        if kind == _PD:
+            wanted_len = next((plen for _r, plen in ia.hints if plen), 0)
+        classes = c.classes
         for x in rotation:
-            pools = [pool for pool in x.pools(kind) if pool.allows(c.classes)]
+            pools = x.pd_pools if kind == _PD else x.na_pools
             if wanted_len:  # pd-pools delegating the length the client hinted at first
-                pools.sort(key=lambda pool: pool.prefix_len != wanted_len)
+                pools = tuple(sorted(pools, key=lambda pool: pool.prefix_len != wanted_len))
             for pool in pools:
+                if pool.client_class is not None and pool.client_class not in classes:
+                    continue
                 picked = self.allocator.pick(
                     pool.key, pool.first, pool.last, self._free_check(c, x, pool, now)
                 )
@@ -250,6 +259,16 @@ class Leasing6:
 
     # ---- commit ----------------------------------------------------------------------------------
 
+    def _commit_stats(self, subnet_id: int, kind: LeaseType) -> tuple[str, str, str]:
+        """(subnet's assigned, global cumulative, subnet's cumulative) counter names, remembered."""
+        names = self._stat_names.get((subnet_id, kind))
+        if names is None:
+            names = self._stat_names[(subnet_id, kind)] = (
+                self.stat(subnet_id, assigned_stat(kind)), cumulative_stat(kind),
+                self.stat(subnet_id, cumulative_stat(kind)),
+            )  # fmt: skip
+        return names
+
     def stat(self, subnet_id: int, name: str) -> str:
         p = self.by_id.get(subnet_id)
         return (p.stat_prefix if p is not None else f"subnet[{subnet_id}].") + name
@@ -264,14 +283,14 @@ class Leasing6:
         host = self.host(c, x)
         old = store.get(kind, choice.address)
         mine = old is not None and old.duid == c.duid and old.iaid == ia.iaid
+        hw = c.hw
         lease = Lease6(
             choice.address, c.duid, ia.iaid, valid, preferred, int(now), x.id, kind, choice.prefix_len,
-            hostname=host.hostname if host is not None else "",
-            hwaddr=c.hw.address, hwtype=c.hw.htype, hwaddr_source=c.hw.source,
-            user_context=old.user_context if mine and old is not None else None,
+            False, False, host.hostname if host is not None else "", hw.address, hw.htype, hw.source,
+            _DEFAULT, old.user_context if mine and old is not None else None,
         )  # fmt: skip
-        assigned = self.stat(x.id, assigned_stat(kind))
-        counted = [(assigned, 1), (cumulative_stat(kind), 1), (self.stat(x.id, cumulative_stat(kind)), 1)]
+        assigned, cumulative, subnet_cumulative = self._commit_stats(x.id, kind)
+        counted = [(assigned, 1), (cumulative, 1), (subnet_cumulative, 1)]
         if old is None:
             if not store.add(lease):
                 store.upsert(lease)

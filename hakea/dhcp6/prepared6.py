@@ -93,6 +93,7 @@ class PreparedSubnet6:
     rotation: tuple[PreparedSubnet6, ...] = ()  # this subnet, then the rest of its shared network
     rotation_has_classes: bool = False
     stat_prefix: str = ""
+    required_classes: tuple[str, ...] = ()  # require-client-classes: shared network's, then subnet's
 
     def contains(self, address: int) -> bool:
         return self.subnet.contains(address)
@@ -174,6 +175,9 @@ def prepare6(config: Dhcp6Config) -> list[PreparedSubnet6]:
             )),
         )  # fmt: skip
         p.stat_prefix = f"subnet[{s.id}]."
+        p.required_classes = (network.require_client_classes if network is not None else ()) + tuple(
+            s.require_client_classes
+        )
         out.append(p)
     # Kea keeps subnets ordered by id: selection takes the first match in that order, and a shared
     # network is tried from the selected subnet on, by id, wrapping around.

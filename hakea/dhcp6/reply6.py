@@ -15,17 +15,19 @@ link-address, peer-address), each echoing the relay's Interface-ID (RFC 8415 sec
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from hakea.config.model import OptionData
 from hakea.config.model6 import Dhcp6Config, Reservation6
-from hakea.dhcp6.ia import IaAddress, IaNa, IaPd, IaPrefix, Status, status_option
+from hakea.dhcp6.ia import IaAddress, IaPd, IaPrefix, Status, status_option
 from hakea.dhcp6.prepared6 import OptionMap6, PreparedPool6, PreparedSubnet6, merge_options6
 from hakea.dhcp6.tlv import Option6
 from hakea.dhcp6.wire import (
     OPTION_CLIENTID,
     OPTION_INTERFACE_ID,
+    OPTION_ORO,
     OPTION_RAPID_COMMIT,
     OPTION_SERVERID,
     RELAY_REPL,
@@ -37,6 +39,11 @@ from hakea.leases.model6 import LeaseType
 OPTION_PD_EXCLUDE = 67  # RFC 6603
 OPTION_CLIENT_LINKLAYER_ADDR = 79  # RFC 6939
 _CACHE_LIMIT = 4096
+_OPT_IA_NA, _OPT_IAADDR, _OPT_STATUS = 3, 5, 13
+_IA = struct.Struct("!III")  # IAID, T1, T2
+_HEAD = struct.Struct("!HH")
+_IAADDR_OPT = struct.Struct("!HH16sII")  # a whole IAADDR option without sub-options
+_STATUS_HEAD = struct.Struct("!HHH")  # option 13 head and the status code
 
 
 @dataclass(slots=True)
@@ -60,14 +67,45 @@ class IaReply:
     status: tuple[Status, str] | None = None
 
     def to_option(self) -> Option6:
-        extra = [status_option(*self.status)] if self.status is not None else []
+        status = self.status
         if self.kind == LeaseType.PD:
+            extra = [status_option(*status)] if status is not None else []
             prefixes = [
                 IaPrefix(r.address, r.prefix_len, r.preferred, r.valid, r.options) for r in self.resources
             ]
             return IaPd(self.iaid, self.t1, self.t2, prefixes, extra).to_option()
-        addresses = [IaAddress(r.address, r.preferred, r.valid, r.options) for r in self.resources]
-        return IaNa(self.iaid, self.t1, self.t2, addresses, extra).to_option()
+        # IA_NA, encoded here in one buffer: this is every Advertise and Reply.
+        out = bytearray(_IA.pack(self.iaid, self.t1, self.t2))
+        for r in self.resources:
+            if r.options:
+                body = IaAddress(r.address, r.preferred, r.valid, r.options).encode()
+                out += _HEAD.pack(_OPT_IAADDR, len(body))
+                out += body
+            else:
+                out += _IAADDR_OPT.pack(_OPT_IAADDR, 24, r.address.to_bytes(16, "big"), r.preferred, r.valid)
+        if status is not None:
+            text = status[1].encode()
+            out += _STATUS_HEAD.pack(_OPT_STATUS, len(text) + 2, status[0])
+            out += text
+        return (_OPT_IA_NA, bytes(out))
+
+
+def requested_codes(oro: bytes | None) -> frozenset[int]:
+    """The codes of an Option Request Option payload, remembered: clients send a handful of
+    distinct ORO payloads."""
+    if not oro:
+        return _NOTHING
+    found = _oro_cache.get(oro)
+    if found is None:
+        found = frozenset(struct.unpack_from(f"!{len(oro) >> 1}H", oro))
+        if len(_oro_cache) >= _CACHE_LIMIT:
+            _oro_cache.clear()
+        _oro_cache[oro] = found
+    return found
+
+
+_NOTHING: frozenset[int] = frozenset()
+_oro_cache: dict[bytes, frozenset[int]] = {}
 
 
 def tee_times6(p: PreparedSubnet6, preferred: int) -> tuple[int, int]:
@@ -117,8 +155,14 @@ class ReplyBuilder6:
         self, p: PreparedSubnet6 | None, pools: Sequence[PreparedPool6], classes: dict[str, None],
         host: Reservation6 | None,
     ) -> OptionMap6:  # fmt: skip
-        class_names = tuple(n for n in classes if n in self._class_opts)
-        pool_keys = tuple(dict.fromkeys(pool.key for pool in pools))
+        # Only layers that define options can change the result: they alone make the cache key.
+        class_opts = self._class_opts
+        class_names = tuple(n for n in classes if n in class_opts) if class_opts else ()
+        pool_keys: tuple[int, ...] = ()
+        for pool in pools:
+            if pool.option_data:
+                pool_keys = tuple(dict.fromkeys(pool.key for pool in pools if pool.option_data))
+                break
         key = (p.id if p is not None else -1, pool_keys, class_names, id(host) if host is not None else 0)
         found = self._cache.get(key)
         if found is not None:
@@ -133,7 +177,7 @@ class ReplyBuilder6:
                 layers.append(pool.option_data)
         if p is not None:
             layers += [p.subnet.option_data, p.network_options]
-        layers += [self._class_opts[n] for n in class_names]
+        layers += [class_opts[n] for n in class_names]
         layers.append(self._global_opts)
         merged = merge_options6(layers)
         if len(self._cache) >= _CACHE_LIMIT:
@@ -146,24 +190,24 @@ class ReplyBuilder6:
         self,
         q: Packet6,
         msg_type: int,
-        *,
+        client_id: bytes | None,
         ias: Sequence[IaReply] = (),
         status: tuple[Status, str] | None = None,
         rapid_commit: bool = False,
         configured: OptionMap6 | None = None,
     ) -> Packet6:
-        options: list[Option6] = []
-        client_id = q.get(OPTION_CLIENTID)
-        if client_id is not None:
-            options.append((OPTION_CLIENTID, client_id))
-        options.append((OPTION_SERVERID, self.server_duid))
-        options.extend(ia.to_option() for ia in ias)
+        """`client_id`: the client's DUID, echoed (None or empty: none)."""
+        options: list[Option6] = [(OPTION_SERVERID, self.server_duid)]
+        if client_id:
+            options.insert(0, (OPTION_CLIENTID, client_id))
+        for ia in ias:
+            options.append(ia.to_option())
         if rapid_commit:
             options.append((OPTION_RAPID_COMMIT, b""))
         if status is not None:
             options.append(status_option(*status))
         if configured:
-            wanted = set(q.oro)
+            wanted = requested_codes(q.get(OPTION_ORO))
             for code, (payload, always) in configured.items():
                 if always or code in wanted:
                     options.append((code, payload))

@@ -37,13 +37,20 @@ def usable_link_address(address: int) -> bool:
 
 
 class SubnetSelector6:
-    __slots__ = ("_by_interface", "_by_interface_id", "_by_relay", "_ordered")
+    __slots__ = ("_by_interface", "_by_interface_id", "_by_relay", "_ordered", "uses_classes")
 
     def __init__(self, subnets: Sequence[PreparedSubnet6]) -> None:
         self._ordered = sorted(subnets, key=lambda x: x.order)
         self._by_relay: dict[int, list[PreparedSubnet6]] = {}
         self._by_interface: dict[str, list[PreparedSubnet6]] = {}
         self._by_interface_id: dict[bytes, list[PreparedSubnet6]] = {}
+        # Without client classes on subnets or shared networks, the answer depends on where the
+        # query came from only (the engine remembers it per origin).
+        self.uses_classes = any(
+            p.subnet.client_class is not None
+            or (p.network is not None and p.network.client_class is not None)
+            for p in self._ordered
+        )
         for p in self._ordered:
             for r in p.relay_addresses:
                 self._by_relay.setdefault(r, []).append(p)

@@ -341,23 +341,52 @@ class RelayMessage6:
         body = inner.to_bytes()
         pack_head = _OPT_HEAD.pack
         for relay in reversed(relays):
-            out = bytearray(
-                _RELAY_HEAD.pack(
-                    relay.msg_type,
-                    relay.hop_count,
-                    relay.link_address.to_bytes(16, "big"),
-                    relay.peer_address.to_bytes(16, "big"),
-                )
-            )
+            key = (relay.msg_type, relay.hop_count, relay.link_address, relay.peer_address)
+            head = _relay_heads.get(key)
+            if head is None:
+                link, peer = relay.link_address.to_bytes(16, "big"), relay.peer_address.to_bytes(16, "big")
+                head = _RELAY_HEAD.pack(relay.msg_type, relay.hop_count, link, peer)
+                if len(_relay_heads) >= _RELAY_HEADS_MAX:
+                    _relay_heads.clear()
+                _relay_heads[key] = head
+            parts = [head]
             for code, payload in relay.options:
                 if code == OPTION_RELAY_MSG:
                     raise ValueError("a relay's options must not hold a relay message option: use inner")
-                out += pack_head(code, len(payload))
-                out += payload
-            out += pack_head(OPTION_RELAY_MSG, len(body))
-            out += body
-            body = bytes(out)
+                parts.append(pack_head(code, len(payload)))
+                parts.append(payload)
+            parts.append(pack_head(OPTION_RELAY_MSG, len(body)))
+            parts.append(body)
+            body = b"".join(parts)
         return body
+
+
+# Relay-repl headers, remembered: answers go back through a handful of relays (bounded).
+_relay_heads: dict[tuple[int, int, int, int], bytes] = {}
+_RELAY_HEADS_MAX = 4096
+
+
+def client_message_type(data: bytes) -> int:
+    """The type of the client message inside `data` (through any Relay-forw layers) without
+    parsing it: -1 when it cannot be told. For load shedding before the full parse."""
+    start, end = 0, len(data)
+    for _ in range(MAX_RELAY_NESTING + 1):
+        if end - start < 4:
+            return -1
+        msg_type = data[start]
+        if msg_type != RELAY_FORW:
+            return msg_type
+        pos = start + _RELAY_HEAD_LEN
+        while True:
+            if pos + 4 > end:
+                return -1
+            code, size = _OPT_HEAD.unpack_from(data, pos)
+            pos += 4
+            if code == OPTION_RELAY_MSG:
+                start, end = pos, min(pos + size, end)
+                break
+            pos += size
+    return -1
 
 
 def unwrap(msg: Packet6 | RelayMessage6) -> tuple[Packet6, list[RelayMessage6]]:

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from hakea.dhcp6.wire import SOLICIT, client_message_type
 from hakea.server import interfaces as ifaces
 
 log = logging.getLogger("hakea.dhcp6.sockets")
@@ -35,12 +36,15 @@ _CMSG_SPACE = socket.CMSG_SPACE(20) + socket.CMSG_SPACE(16)  # in6_pktinfo + tim
 _TIMEVAL = struct.Struct("@ll")
 _IFINDEX = struct.Struct("@I")
 _time = time.time
+_SOLICIT = SOLICIT
 # Bounding the time queries wait in the socket's receive queue, as hakea-dhcp4 does (see
 # hakea.server.sockets4.MAX_QUEUE_DELAY and docs/decisions/005-packet-path.md): without a bound an
 # overloaded server answers only stale queries (perfdhcp, and clients, have given up on them) and
 # its useful throughput collapses. CoDel-like: a query that waited longer than QUEUE_TARGET is
 # dropped unread once waits have stayed above the target for QUEUE_INTERVAL, and one older than
-# MAX_QUEUE_DELAY always.
+# MAX_QUEUE_DELAY always. A Solicit is shed as soon as it waited longer than QUEUE_TARGET: under
+# overload the server spends its time on Requests, each of which completes an exchange already
+# begun, instead of starting exchanges it cannot finish (the client retransmits its Solicit).
 QUEUE_TARGET = 0.1
 QUEUE_INTERVAL = 1.0
 MAX_QUEUE_DELAY = 1.0
@@ -163,7 +167,11 @@ class Dhcp6Socket:
                 if waited > QUEUE_TARGET:
                     if not self.above_until:
                         self.above_until = now + QUEUE_INTERVAL
-                    if waited > MAX_QUEUE_DELAY or now >= self.above_until:
+                    if (
+                        waited > MAX_QUEUE_DELAY
+                        or now >= self.above_until
+                        or client_message_type(data) == _SOLICIT
+                    ):
                         self.stale_dropped += 1
                         continue
                 else:
