@@ -272,16 +272,17 @@ class Packet6:
             raise ValueError(f"transaction id {xid} does not fit in 24 bits")
         if not 0 <= self.msg_type <= 0xFF:
             raise ValueError(f"message type {self.msg_type} out of range")
-        out = bytearray(_MSG_HEAD.pack(self.msg_type << 24 | xid))
+        parts = [_MSG_HEAD.pack(self.msg_type << 24 | xid)]
+        append = parts.append
         pack_head = _OPT_HEAD.pack
         try:
             for code, payload in self.options:
-                out += pack_head(code, len(payload))
-                out += payload
+                append(pack_head(code, len(payload)))
+                append(payload)
         except struct.error:
             encode_options(self.options)  # raises ValueError naming the option
             raise
-        return bytes(out)
+        return b"".join(parts)
 
 
 @dataclass(slots=True)
