@@ -66,7 +66,8 @@ class CommandHandlers(PartnerOperations):
         answer: dict[str, Any] | None
         if arguments is not None and args is None:
             answer = make_answer(commands.RESULT_ERROR, f"arguments in the '{name}' command are not a map")
-        elif (bad := self._check_server_name(args)) is not None:
+        elif name != "ha-sync" and (bad := self._check_server_name(args)) is not None:
+            # ha-sync checks its "server-name" itself, with Kea 2.2's texts
             answer = make_answer(commands.RESULT_ERROR, bad)
         elif name == "ha-heartbeat":
             answer = self.heartbeat_answer(now)
@@ -105,6 +106,8 @@ class CommandHandlers(PartnerOperations):
 
     # ================================================================= commands
     def _cmd_scopes(self, args: Mapping[str, Any] | None) -> dict[str, Any]:
+        if args is None:
+            return make_answer(commands.RESULT_ERROR, "arguments not found in the 'ha-scopes' command")
         try:
             names = commands.string_list(args, "scopes", "ha-scopes")
             self.filter.serve_scopes(names)
@@ -286,7 +289,9 @@ class CommandHandlers(PartnerOperations):
             self._out.append(CommandReply(run.ticket, make_answer(commands.RESULT_ERROR, text)))
 
     def _cmd_sync(self, args: Mapping[str, Any] | None, now: float, ticket: int) -> dict[str, Any] | None:
-        if args is None or "server-name" not in args:
+        if args is None:
+            return make_answer(commands.RESULT_ERROR, "arguments not found in the 'ha-sync' command")
+        if "server-name" not in args:
             return make_answer(commands.RESULT_ERROR, "'server-name' is mandatory for the 'ha-sync' command")
         name = args["server-name"]
         if not isinstance(name, str):

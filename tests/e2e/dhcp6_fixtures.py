@@ -5,6 +5,7 @@ HA peer URL)."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -101,6 +102,11 @@ class Server6:
         if self.proc is not None:
             self.procs.kill(self.proc, sig)
 
+    def signal(self, sig: int) -> None:
+        """Send a signal without waiting (SIGSTOP / SIGCONT); by PID, never by name."""
+        assert self.proc is not None and self.proc.poll() is None
+        os.kill(self.proc.pid, sig)
+
     def log(self) -> str:
         return self.procs.log(self.name)
 
@@ -126,6 +132,12 @@ class Server6:
         assert answer["result"] == 0, answer
         samples = answer["arguments"].get(name)
         return int(samples[0][0]) if samples else 0
+
+    def ha_status(self) -> dict[str, Any]:
+        """This server's entry of status-get's "high-availability" list."""
+        answer = self.command("status-get")
+        assert answer["result"] == 0, answer
+        return answer["arguments"]["high-availability"][0]  # type: ignore[no-any-return]
 
     def ha_state(self) -> str | None:
         try:

@@ -25,7 +25,7 @@ from typing import Any
 from tests.e2e import dhcp6_client as dc
 from tests.e2e.conftest import ctl_ready
 from tests.e2e.dhcp6_fixtures import HAKEA_DHCP6
-from tests.e2e.kea import HA_HOOK, LEASE_CMDS, PEER_PORT, Netns, Server
+from tests.e2e.kea import HA_HOOK, LEASE_CMDS, PEER_PORT, Netns, Server, Sniffer
 from tests.e2e.lab import Lab, wait_until
 
 RELAY6 = "2001:db8:ff::10"  # the client namespace's relay agent
@@ -33,10 +33,18 @@ LINK = "2001:db8:1::1"  # the relay's link-address: selects SUBNET6
 SUBNET6 = "2001:db8:1::/64"
 POOL6 = "2001:db8:1::100 - 2001:db8:1::1ff"
 PD_PREFIX, PD_LEN, DELEGATED_LEN = "2001:db8:8::", 48, 56
+# load-balancing: one address pool and one pd-pool per HA scope (512 delegated /56 each)
+POOLS6_LB = {"server1": "2001:db8:1::1:0/112", "server2": "2001:db8:1::2:0/112"}
+PD_POOLS6_LB = {"server1": "2001:db8:8::/47", "server2": "2001:db8:a::/47"}
 
 
 def server_v6(index: int) -> str:
     return f"2001:db8:ff::{index}"
+
+
+def server_duid(name: str) -> bytes:
+    """The server DUID dhcp6_config gives NAME: DUID-LL, hardware type 1, 02:00:00:00:00:0N."""
+    return bytes.fromhex(f"000300010200000000{int(name[-1]):02x}")
 
 
 def http_command6(url: str, command: str, arguments: dict[str, Any] | None = None,
@@ -54,12 +62,22 @@ def http_command6(url: str, command: str, arguments: dict[str, Any] | None = Non
     return answer[0]
 
 
+def _lb_subnet() -> dict[str, Any]:
+    """SUBNET6 with each server's own pool and pd-pool, selected by its HA_serverN scope class."""
+    plen = int(next(iter(PD_POOLS6_LB.values())).split("/")[1])
+    return {"id": 1, "subnet": SUBNET6,
+            "pools": [{"pool": pool, "client-class": f"HA_{n}"} for n, pool in POOLS6_LB.items()],
+            "pd-pools": [{"prefix": p.split("/")[0], "prefix-len": plen, "delegated-len": DELEGATED_LEN,
+                          "client-class": f"HA_{n}"} for n, p in PD_POOLS6_LB.items()]}
+
+
 def dhcp6_config(name: str, mode: str | None, workdir: Path, *, agent: bool = False,
                  heartbeat_delay: int = 1000, max_response_delay: int = 3000,
-                 sync_page_limit: int = 4) -> dict[str, Any]:
-    """The Kea 2.2 "Dhcp6" map for NAME ("server1" primary, "server2") in MODE ("hot-standby" or
-    None: standalone). The server DUID is fixed per name and not persisted (running-kea.md), so a
-    program replacing another under the same name keeps the identity its clients know."""
+                 sync_page_limit: int = 4, ha_extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The Kea 2.2 "Dhcp6" map for NAME ("server1" primary, "server2") in MODE ("hot-standby",
+    "load-balancing" or None: standalone). The server DUID is fixed per name and not persisted
+    (running-kea.md), so a program replacing another under the same name keeps the identity its
+    clients know. `ha_extra` adds keys to the HA entry (e.g. "state-machine")."""
     index = int(name[-1])
     scope: dict[str, Any] = {"client-class": "HA_server1"} if mode == "hot-standby" else {}
     d: dict[str, Any] = {
@@ -77,10 +95,13 @@ def dhcp6_config(name: str, mode: str | None, workdir: Path, *, agent: bool = Fa
     }
     if mode is None:
         return d
+    if mode == "load-balancing":
+        d["subnet6"] = [_lb_subnet()]
     ha: dict[str, Any] = {
         "this-server-name": name, "mode": mode,
         "heartbeat-delay": heartbeat_delay, "max-response-delay": max_response_delay,
         "max-ack-delay": 1000, "max-unacked-clients": 0, "sync-page-limit": sync_page_limit,
+        **(ha_extra or {}),
     }
     if agent:
         d["multi-threading"] = {"enable-multi-threading": False}
@@ -258,3 +279,50 @@ def same_lease(reply: dc.Reply6 | None, client: Client6) -> bool:
     """`reply` is a Reply extending exactly the client's address and prefix."""
     return (reply is not None and reply.msg_type == dc.REPLY and reply.addresses() == [client.address]
             and reply.prefixes() == [f"{client.prefix}/{DELEGATED_LEN}"])
+
+
+# ------------------------------------------------------------------------------------ pair checks
+
+
+def same_leases(a: Server6, b: Server6, at_least: int, timeout: float = 5.0) -> set[str]:
+    """Both hold the same lease6 set (lease6-get-all over each one's HA listener), >= `at_least`."""
+    seen: dict[str, int] = {}
+
+    def same() -> bool:
+        la, lb = lease6_set(a.leases(over_http=True)), lease6_set(b.leases(over_http=True))
+        seen.update({a.name: len(la), b.name: len(lb), "common": len(la & lb)})
+        return la == lb
+
+    try:
+        wait_until(same, timeout, interval=0.2, what=f"{a.name} and {b.name} to hold the same leases")
+    except AssertionError as exc:
+        only_a = lease6_set(a.leases(True)) - lease6_set(b.leases(True))
+        only_b = lease6_set(b.leases(True)) - lease6_set(a.leases(True))
+        raise AssertionError(f"{exc}; sizes {seen}\nonly {a.name}: {sorted(only_a)[:10]}\n"
+                             f"only {b.name}: {sorted(only_b)[:10]}") from None
+    leases = lease6_set(a.leases(over_http=True))
+    assert len(leases) >= at_least, (len(leases), at_least)
+    return leases
+
+
+def synced_from(sniffer: Sniffer, syncer: Server6, source: Server6, page: int) -> list[str]:
+    """`syncer` synchronised from `source` as Kea 2.2 does: dhcp-disable (origin ha-partner),
+    lease6-get-page from "start" and on (`page` leases each: the syncer's sync-page-limit), then one
+    ha-sync-complete-notify and no dhcp-enable. Returns the commands seen."""
+    sent = [s for s in sniffer.seen if s.src == syncer.address and s.dst == source.address
+            and s.command != "ha-heartbeat"]
+    names = [s.command for s in sent]
+    assert "dhcp-disable" in names, names
+    first = names.index("dhcp-disable")
+    disable = sent[first].body
+    assert disable is not None and disable["arguments"]["origin"] == "ha-partner", disable
+    assert disable["service"] == ["dhcp6"], disable
+    pages = [s for s in sent[first:] if s.command == "lease6-get-page"]
+    assert len(pages) >= 2, names
+    assert pages[0].body is not None and pages[0].body["arguments"] == {"from": "start", "limit": page}
+    assert pages[1].body is not None and pages[1].body["arguments"]["from"] != "start", pages[1].body
+    assert "lease4-get-page" not in names
+    assert names[first:].count("ha-sync-complete-notify") == 1, names
+    assert names[-1] == "ha-sync-complete-notify", names
+    assert "dhcp-enable" not in names[first:], names
+    return names

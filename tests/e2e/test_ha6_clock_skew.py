@@ -1,16 +1,20 @@
 """Clock skew between two real DHCPv6 HA peers (hot-standby, loopback): the v4 rules hold for v6.
 
-server2 runs with HAKEA_TEST_CLOCK_OFFSET=70 (a test-only setting: seconds added to the clock its HA
-service sees, hence to its heartbeat's date-time). Above 60 s the server that sees the skew goes to
-terminated (HA_HIGH_CLOCK_SKEW_CAUSES_TERMINATION), its partner follows, and both keep answering
-DHCP as in their normal state -- the primary serves, the standby does not -- without lease updates.
+server2 runs with HAKEA_TEST_CLOCK_OFFSET (a test-only setting: seconds added to the clock its HA
+service sees, hence to its heartbeat's date-time), first 40, then (restarted) 70. Above 30 s Kea
+logs HA_HIGH_CLOCK_SKEW (at most once per 60 s) and changes nothing else: the pair stays in
+hot-standby and lease updates flow. Above 60 s the server that sees the skew goes to terminated
+(HA_HIGH_CLOCK_SKEW_CAUSES_TERMINATION), its partner follows, and both keep answering DHCP as in
+their normal state -- the primary serves, the standby does not -- without lease updates.
 """
 
 from __future__ import annotations
 
 import re
 import socket
+import time
 from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -18,13 +22,17 @@ import pytest
 from tests.e2e import dhcp6_client as dc
 from tests.e2e.dhcp6_fixtures import Server6, dhcp6_config, free_udp6_port
 from tests.e2e.ha_fixtures import Peer, free_port_on, ha_hook
-from tests.e2e.lab import Procs
+from tests.e2e.lab import Procs, wait_until
 
 pytestmark = pytest.mark.e2e
 
 HTTP = {"server1": "127.0.0.63", "server2": "127.0.0.64"}
 ROLES = {"server1": "primary", "server2": "standby"}
 SUBNET = {"id": 1, "subnet": "2001:db8:1::/64", "pools": [{"pool": "2001:db8:1::100 - 2001:db8:1::1ff"}]}
+
+
+def offset_prefix(seconds: int) -> list[str]:
+    return ["env", f"HAKEA_TEST_CLOCK_OFFSET={seconds}"]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +44,7 @@ def pair(workdir: Path, procs: Procs) -> Iterator[tuple[Server6, Server6]]:
         config = dhcp6_config(workdir, f"cs6-{name}", interfaces=["lo/::1"], subnets=[SUBNET],
                               hooks=[ha_hook(name, "hot-standby", peers)])  # fmt: skip
         # the offset reaches server2 through its environment (by env(1): one process, same PID group)
-        prefix = ["env", "HAKEA_TEST_CLOCK_OFFSET=70"] if name == "server2" else []
+        prefix = offset_prefix(40) if name == "server2" else []
         servers.append(Server6(f"cs6-{name}", workdir, procs, config, port=free_udp6_port(),
                                url=f"http://{address}:{http}/", argv_prefix=prefix))  # fmt: skip
     for s in servers:
@@ -49,8 +57,41 @@ def pair(workdir: Path, procs: Procs) -> Iterator[tuple[Server6, Server6]]:
             s.stop()
 
 
+def test_skew_of_40_s_warns_and_changes_nothing(pair: tuple[Server6, Server6]) -> None:
+    s1, s2 = pair
+    s1.wait_state("hot-standby")
+    s2.wait_state("hot-standby")
+    wait_until(lambda: "HA_HIGH_CLOCK_SKEW " in s1.log() and "HA_HIGH_CLOCK_SKEW " in s2.log(), 3.0,
+               what="HA_HIGH_CLOCK_SKEW on both")  # fmt: skip
+    line1 = next(x for x in s1.log().splitlines() if "HA_HIGH_CLOCK_SKEW " in x)
+    assert re.search(r"partner's clock is (39|40|41)s ahead, please synchronize clocks!", line1), line1
+    line2 = next(x for x in s2.log().splitlines() if "HA_HIGH_CLOCK_SKEW " in x)
+    assert re.search(r"partner's clock is (39|40|41)s behind, please synchronize clocks!", line2), line2
+    # the heartbeat's date-time carries server2's skewed clock
+    heartbeat = s2.command("ha-heartbeat")["arguments"]
+    assert 35 < parsedate_to_datetime(heartbeat["date-time"]).timestamp() - time.time() < 45, heartbeat
+    time.sleep(1.5)  # three more heartbeats each way
+    assert s1.ha_state() == s2.ha_state() == "hot-standby"
+    for s in (s1, s2):
+        assert "HA_HIGH_CLOCK_SKEW_CAUSES_TERMINATION" not in s.log()
+        assert "HA_TERMINATED" not in s.log()
+        assert s.log().count("HA_HIGH_CLOCK_SKEW ") == 1  # warned once, not on every heartbeat
+    assert s1.command("ha-heartbeat")["arguments"]["scopes"] == ["server1"]
+    # the service goes on: the primary answers, the standby has the lease before the Reply
+    relay = dc.Relay6(("::1", s1.port or 547))
+    try:
+        _, reply = relay.sarr(dc.duid_ll(0x7003), pd=False)
+    finally:
+        relay.close()
+    on_primary = s1.lease(reply.address)
+    assert on_primary is not None and s2.lease(reply.address) == on_primary
+
+
 def test_skew_of_70_s_terminates_and_both_keep_serving_as_before(pair: tuple[Server6, Server6]) -> None:
     s1, s2 = pair
+    s2.stop()
+    s2.argv_prefix = offset_prefix(70)
+    s2.start()
     s2.wait_state("terminated", timeout=10.0)
     s1.wait_state("terminated", timeout=10.0)
     logs = s1.log() + s2.log()

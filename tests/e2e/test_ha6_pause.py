@@ -1,5 +1,6 @@
 """Pausing the HA state machine of a real DHCPv6 hot-standby pair (Kea's "state-machine" parameter
-and ha-continue): server1 pauses once in waiting; server2 has no pausing and follows its partner."""
+and ha-continue): server1 pauses once in waiting and every time in ready; server2 has no pausing and
+follows its partner. The tests run in order on one pair (module fixture)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.e2e
 HTTP = {"server1": "127.0.0.65", "server2": "127.0.0.66"}
 ROLES = {"server1": "primary", "server2": "standby"}
 SUBNET = {"id": 1, "subnet": "2001:db8:1::/64", "pools": [{"pool": "2001:db8:1::100 - 2001:db8:1::1ff"}]}
-PAUSING = {"states": [{"state": "waiting", "pause": "once"}]}
+PAUSING = {"states": [{"state": "waiting", "pause": "once"}, {"state": "ready", "pause": "always"}]}
 CONTINUES = {"result": 0, "text": "HA state machine continues."}
 NOT_PAUSED = {"result": 0, "text": "HA state machine is not paused."}
 
@@ -46,23 +47,88 @@ def pair(workdir: Path, procs: Procs) -> Iterator[tuple[Server6, Server6]]:
             s.stop()
 
 
-def test_paused_once_in_waiting_until_ha_continue(pair: tuple[Server6, Server6]) -> None:
+def stays(server: Server6, state: str, seconds: float) -> None:
+    """`server` reports `state` throughout `seconds` (several heartbeats)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert server.ha_state() == state, f"{server.name} left {state}"
+        time.sleep(0.1)
+
+
+def relay_to(server: Server6) -> dc.Relay6:
+    assert server.port is not None
+    return dc.Relay6(("::1", server.port))
+
+
+def test_paused_once_in_waiting(pair: tuple[Server6, Server6]) -> None:
     s1, s2 = pair
     wait_until(lambda: "HA_STATE_MACHINE_PAUSED" in s1.log(), 5.0, what="paused log")
     assert "state machine paused in state WAITING" in s1.log()
-    deadline = time.monotonic() + 1.5  # several heartbeats: nothing moves
-    while time.monotonic() < deadline:
-        assert s1.ha_state() == "waiting" and s2.ha_state() == "waiting"
-        time.sleep(0.1)
-    relay = dc.Relay6(("::1", s1.port or 547))
+    stays(s1, "waiting", 1.5)
+    assert s2.ha_state() == "waiting"  # the standby waits for the primary
+    # heartbeats keep running while paused: each side knows the other's state
+    remote1 = s1.command("status-get")["arguments"]["high-availability"][0]["ha-servers"]["remote"]
+    remote2 = s2.command("status-get")["arguments"]["high-availability"][0]["ha-servers"]["remote"]
+    assert remote1["in-touch"] and remote1["last-state"] == "waiting", remote1
+    assert remote2["in-touch"] and remote2["last-state"] == "waiting", remote2
+    assert remote1["communication-interrupted"] is False
+    relay = relay_to(s1)
     try:
         assert relay.solicit(dc.duid_ll(0x7101), timeout=0.5) is None  # waiting serves nobody
-        assert s1.command("ha-continue") == CONTINUES
-        s1.wait_state("hot-standby", timeout=5.0)
-        s2.wait_state("hot-standby", timeout=5.0)
-        assert s1.command("ha-continue") == NOT_PAUSED
+    finally:
+        relay.close()
+
+
+def test_continue_then_paused_in_ready(pair: tuple[Server6, Server6]) -> None:
+    s1, s2 = pair
+    assert s1.command("ha-continue") == CONTINUES
+    s1.wait_state("ready", timeout=5.0)
+    wait_until(lambda: "state machine paused in state READY" in s1.log(), 3.0, what="paused in READY")
+    s2.wait_state("ready", timeout=5.0)
+    stays(s1, "ready", 1.0)
+    assert s2.ha_state() == "ready"  # the standby waits for the primary's hot-standby
+    relay = relay_to(s1)
+    try:
+        assert relay.solicit(dc.duid_ll(0x7103), timeout=0.5) is None  # ready serves nobody
+    finally:
+        relay.close()
+
+
+def test_continue_reaches_hot_standby(pair: tuple[Server6, Server6]) -> None:
+    s1, s2 = pair
+    assert s1.command("ha-continue") == CONTINUES
+    s1.wait_state("hot-standby", timeout=5.0)
+    s2.wait_state("hot-standby", timeout=5.0)
+    assert s1.command("ha-continue") == NOT_PAUSED
+    assert s2.command("ha-continue") == NOT_PAUSED
+    relay = relay_to(s1)
+    try:
         _, reply = relay.sarr(dc.duid_ll(0x7102))
     finally:
         relay.close()
     assert s2.lease(reply.address) == s1.lease(reply.address) is not None
-    assert s1.log().count("HA_STATE_MACHINE_PAUSED") == 1  # "once"
+
+
+def test_once_pauses_only_once_always_every_time(pair: tuple[Server6, Server6]) -> None:
+    s1, s2 = pair
+    s1.wait_state("hot-standby", timeout=5.0)
+    paused_before = s1.log().count("HA_STATE_MACHINE_PAUSED")
+    assert s1.command("ha-reset") == {"result": 0, "text": "HA state machine reset."}
+    # waiting again, but "once" is spent: on through syncing to ready, where "always" pauses again
+    s1.wait_state("ready", timeout=5.0)
+    stays(s1, "ready", 1.0)
+    log = s1.log()
+    assert log.count("HA_STATE_MACHINE_PAUSED") == paused_before + 1, log[-2000:]
+    assert log.count("state machine paused in state WAITING") == 1
+    assert log.count("state machine paused in state READY") == 2
+    assert s2.ha_state() == "hot-standby"
+    relay = relay_to(s1)
+    try:
+        assert relay.solicit(dc.duid_ll(0x7104), timeout=0.5) is None  # paused in ready: nobody served
+        assert s1.command("ha-continue") == CONTINUES
+        s1.wait_state("hot-standby", timeout=5.0)
+        assert s2.ha_state() == "hot-standby"
+        _, reply = relay.sarr(dc.duid_ll(0x7105))
+    finally:
+        relay.close()
+    assert s2.lease(reply.address) == s1.lease(reply.address) is not None

@@ -3,13 +3,15 @@
 Namespaces (tests.e2e.kea6): the relay agent at 2001:db8:ff::10, server1 at 2001:db8:ff::1 /
 198.51.100.1, server2 at ::2 / .2; DHCPv6 relayed to each server's global address, HA over IPv4
 through Kea's dedicated listener with multi-threading -- or, once, Kea single-threaded behind
-kea-ctrl-agent. docs/kea-interop.md ("DHCPv6") records what these tests saw Kea do.
+kea-ctrl-agent. test_replace_a_kea6_server_by_hakea follows docs/operator-guide-replace-kea6.md
+with a kea-dhcp6 pair. docs/kea-interop.md ("DHCPv6") records what these tests saw Kea do.
 """
 
 from __future__ import annotations
 
 import itertools
 import shutil
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +19,11 @@ from typing import Any
 
 import pytest
 
+from hakea.ha.query_filter import lb_hash
 from tests.e2e import dhcp6_client as dc
+from tests.e2e import kea6
 from tests.e2e.conftest import need
+from tests.e2e.dhcp6_fixtures import HAKEA_DHCP6
 from tests.e2e.kea import Netns, Sniffer, wait_states
 from tests.e2e.kea6 import (
     RELAY6,
@@ -27,13 +32,17 @@ from tests.e2e.kea6 import (
     lease6_set,
     relay_to,
     same_lease,
+    same_leases,
+    server_duid,
     wait_lab_v6,
 )
-from tests.e2e.lab import Lab, Procs, lab, wait_until
+from tests.e2e.lab import VENV_BIN, Lab, Procs, lab, sh
 
 pytestmark = pytest.mark.e2e
 
 HS = "hot-standby"
+LB = "load-balancing"
+HAKEA = str(VENV_BIN / "hakea")  # the operator CLI
 PD = "partner-down"
 PIM = "partner-in-maintenance"
 IM = "in-maintenance"
@@ -71,9 +80,10 @@ def pair_dir(workdir: Path) -> Path:
 
 
 class Pair:
-    def __init__(self, net: Lab, procs: Procs, workdir: Path, flavors: tuple[str, str], agent: bool) -> None:
-        self.s1 = Server6("server1", flavors[0], net, procs, workdir, HS, agent=agent)
-        self.s2 = Server6("server2", flavors[1], net, procs, workdir, HS, agent=agent)
+    def __init__(self, net: Lab, procs: Procs, workdir: Path, flavors: tuple[str, str], agent: bool,
+                 mode: str = HS) -> None:  # fmt: skip
+        self.s1 = Server6("server1", flavors[0], net, procs, workdir, mode, agent=agent)
+        self.s2 = Server6("server2", flavors[1], net, procs, workdir, mode, agent=agent)
         self.net = net
         for s in self.servers:
             s.write_config(sync_page_limit=PAGE)
@@ -99,8 +109,8 @@ class Pair:
 def make_pair(net: Lab, procs: Procs, pair_dir: Path) -> Iterator[Any]:
     pairs: list[Pair] = []
 
-    def make(flavors: tuple[str, str], agent: bool = False) -> Pair:
-        pairs.append(Pair(net, procs, pair_dir, flavors, agent))
+    def make(flavors: tuple[str, str], agent: bool = False, mode: str = HS) -> Pair:
+        pairs.append(Pair(net, procs, pair_dir, flavors, agent, mode))
         return pairs[-1]
 
     try:
@@ -110,45 +120,9 @@ def make_pair(net: Lab, procs: Procs, pair_dir: Path) -> Iterator[Any]:
             p.close()
 
 
-def same_leases(a: Server6, b: Server6, at_least: int, timeout: float = 5.0) -> set[str]:
-    """Both hold the same lease6 set (lease6-get-all over each one's HA listener), >= `at_least`."""
-    seen: dict[str, int] = {}
-
-    def same() -> bool:
-        la, lb = lease6_set(a.leases(over_http=True)), lease6_set(b.leases(over_http=True))
-        seen.update({a.name: len(la), b.name: len(lb), "common": len(la & lb)})
-        return la == lb
-
-    try:
-        wait_until(same, timeout, interval=0.2, what=f"{a.name} and {b.name} to hold the same leases")
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}; sizes {seen}\n{a.leases(True)}\n{b.leases(True)}") from None
-    leases = lease6_set(a.leases(over_http=True))
-    assert len(leases) >= at_least, (len(leases), at_least)
-    return leases
-
-
 def synced_from(sniffer: Sniffer, syncer: Server6, source: Server6) -> list[str]:
-    """`syncer` synchronised from `source` as Kea 2.2 does: dhcp-disable (origin ha-partner),
-    lease6-get-page from "start" and on, then one ha-sync-complete-notify and no dhcp-enable.
-    Returns the commands seen."""
-    sent = [s for s in sniffer.seen if s.src == syncer.address and s.dst == source.address
-            and s.command != "ha-heartbeat"]
-    names = [s.command for s in sent]
-    assert "dhcp-disable" in names, names
-    first = names.index("dhcp-disable")
-    disable = sent[first].body
-    assert disable is not None and disable["arguments"]["origin"] == "ha-partner", disable
-    assert disable["service"] == ["dhcp6"], disable
-    pages = [s for s in sent[first:] if s.command == "lease6-get-page"]
-    assert len(pages) >= 2, names
-    assert pages[0].body is not None and pages[0].body["arguments"] == {"from": "start", "limit": PAGE}
-    assert pages[1].body is not None and pages[1].body["arguments"]["from"] != "start", pages[1].body
-    assert "lease4-get-page" not in names
-    assert names[first:].count("ha-sync-complete-notify") == 1, names
-    assert names[-1] == "ha-sync-complete-notify", names
-    assert "dhcp-enable" not in names[first:], names
-    return names
+    """kea6.synced_from with this module's sync-page-limit."""
+    return kea6.synced_from(sniffer, syncer, source, PAGE)
 
 
 def new_clients(base: int, n: int) -> list[Client6]:
@@ -333,3 +307,120 @@ def test_lease6_files_are_exchangeable(net: Lab, procs: Procs, pair_dir: Path, c
         finally:
             relay.close()
             r.close()
+
+
+# ------------------------------------------------------------------------------------ replacing Kea
+
+
+def binding(lease: dict[str, Any]) -> tuple[Any, ...]:
+    """What a client holds: its address or prefix, for its DUID and IAID."""
+    return lease["type"], lease["ip-address"], lease.get("prefix-len", 128), lease["duid"], lease["iaid"]
+
+
+REPLACED = [
+    pytest.param("server1", HS, id="primary-hot-standby"),
+    pytest.param("server2", LB, id="secondary-load-balancing"),
+]
+
+
+@pytest.mark.parametrize(("replaced", "mode"), REPLACED)
+def test_replace_a_kea6_server_by_hakea(make_pair: Any, cl: Netns, replaced: str, mode: str) -> None:
+    """docs/operator-guide-replace-kea6.md step by step: a kea-dhcp6 pair serves clients; the server
+    that stays takes over with ha-maintenance-start; the other kea-dhcp6 is stopped; hakea-dhcp6
+    starts with the very same configuration file and lease file; it syncs, the pair is back in its
+    normal state, no lease is lost and every client keeps its address and prefix."""
+    pair: Pair = make_pair(("kea", "kea"), mode=mode)
+    s1, s2 = pair.servers
+    normal = HS if mode == HS else LB
+    old, stays = (s1, s2) if replaced == "server1" else (s2, s1)
+
+    def server_of(c: Client6) -> str:
+        """Who answers the client: the primary in hot-standby, the hash owner in load-balancing."""
+        return "server1" if mode == HS or lb_hash(c.duid) % 2 == 0 else "server2"
+
+    pair.start()
+    wait_states({s1: normal, s2: normal}, 20)
+    relays = {s.name: relay_to(cl, s) for s in pair.servers}
+    try:
+        clients = [relays[server_of(c)].lease(c) for c in new_clients(0xE00, 8)]
+        assert any(server_of(c) == old.name for c in clients)
+
+        # 1. The pair is healthy; both hold the same leases.
+        for s in pair.servers:
+            assert s.heartbeat()["state"] == normal
+        before = same_leases(s1, s2, at_least=16)
+        bound_before = {binding(le) for le in s1.leases(over_http=True)}
+
+        # 2. hakea-dhcp6 takes the configuration file as it is.
+        config = old.config_file.read_bytes()
+        checked = sh(*pair.net.exec_argv(f"s{old.index}", [HAKEA_DHCP6, "-t", str(old.config_file)]),
+                     check=False)  # fmt: skip
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+        # 3. ha-maintenance-start on the server that stays: it serves everyone.
+        answer = stays.http("ha-maintenance-start", timeout=10)
+        assert answer["result"] == 0 and "partner-in-maintenance" in answer["text"], answer
+        wait_states({stays: PIM, old: IM}, 5)
+
+        # 4. Stop kea-dhcp6 (SIGTERM): the server that stays goes partner-down and serves on: the
+        # old server's clients rebind to it and keep their leases; a new client is served.
+        old.kill(signal.SIGTERM)
+        wait_states({stays: PD}, 10)
+        moved = [c for c in clients if server_of(c) == old.name][:2]
+        assert relays[stays.name].renew6(moved[0], timeout=0.5) is None  # names the stopped server
+        for c in moved:
+            reply = relays[stays.name].rebind(c)
+            assert same_lease(reply, c), (c, reply)
+            c.server_id = server_duid(stays.name)
+        newcomers = [relays[stays.name].lease(c) for c in new_clients(0xE80, 2)]
+
+        # 5. hakea-dhcp6 with the unchanged files: it syncs from the partner-down server.
+        new = Server6(old.name, "hakea", pair.net, old.procs, old.workdir, mode)
+        if old is s1:
+            pair.s1 = new
+        else:
+            pair.s2 = new
+        with Sniffer(pair.net, f"s{stays.index}") as sniffer:
+            new.start()
+            took = wait_states({pair.s1: normal, pair.s2: normal}, 30)
+        print(f"hakea {new.name} started, synced, both {normal} in {took:.1f} s")
+        synced_from(sniffer, new, stays)
+        assert new.config_file.read_bytes() == config
+
+        # 6. Verify: the same leases on both, none lost.
+        after = same_leases(pair.s1, pair.s2, at_least=len(before) + 4)
+        bound_after = {binding(le) for le in new.leases(over_http=True)}
+        assert bound_before <= bound_after, bound_before - bound_after
+        # Kea 2.2 keeps counting: the transactions it answered in partner-down (2 Rebinds and 2
+        # new clients here) stay in its unsent-update-count after the partner has synced.
+        assert stays.heartbeat()["unsent-update-count"] == len(moved) + len(newcomers)
+        assert new.heartbeat()["unsent-update-count"] == 0
+        for s in pair.servers:
+            assert s.heartbeat()["state"] == normal
+        shown = sh(*pair.net.exec_argv(f"s{new.index}", [HAKEA, "-6", "--url", new.url, "ha", "status"]),
+                   check=False)  # fmt: skip
+        assert shown.returncode == 0, shown.stdout + shown.stderr
+        rows = {line.split()[1] if line.startswith(mode) else line.split()[0]: line
+                for line in shown.stdout.splitlines() if "local" in line or "remote" in line}
+        assert set(rows) == {"local", "remote"}, shown.stdout
+        assert all(f" {normal} " in row for row in rows.values()), shown.stdout
+        assert " in touch" in rows["remote"] and "not in touch" not in rows["remote"], shown.stdout
+
+        # Every client keeps its address and prefix: a Renew to the server it knows, a Rebind
+        # when that server does not serve it now (RFC 8415 18.2.4-5).
+        for c in clients + newcomers:
+            serving = server_of(c)
+            if c.server_id == server_duid(serving):
+                reply = relays[serving].renew6(c)
+            else:
+                reply = relays[serving].rebind(c)
+            assert same_lease(reply, c), (c, serving, reply)
+            c.server_id = server_duid(serving)
+        # ... and the new server's leases reach Kea again.
+        fresh = next(c for c in new_clients(0xEC0, 16) if server_of(c) == new.name)
+        relays[new.name].lease(fresh)
+        assert len(same_leases(pair.s1, pair.s2, at_least=len(after) + 2)) == len(after) + 2
+    finally:
+        for r in relays.values():
+            r.close()
+    pair.check_alive()

@@ -357,7 +357,7 @@ def test_ha_scopes() -> None:
     }
     assert d.command("ha-scopes", {"scopes": []}) == {"result": 0, "text": "New HA scopes configured."}
     assert d.core.scopes == []
-    assert d.command("ha-scopes")["result"] == 1  # type: ignore[index]
+    assert d.command("ha-scopes") == {"result": 1, "text": "arguments not found in the 'ha-scopes' command"}
 
 
 def test_ha_continue_and_pause() -> None:
@@ -515,6 +515,11 @@ def test_sync_complete_notify() -> None:
 
 def test_ha_sync_command() -> None:
     d = lb()
+    assert d.command("ha-sync") == {"result": 1, "text": "arguments not found in the 'ha-sync' command"}
+    assert d.command("ha-sync", {"server-name": 5}) == {
+        "result": 1,
+        "text": "'server-name' must be a string in the 'ha-sync' command",
+    }
     assert d.command("ha-sync", {"server-name": "server8"})["result"] == 1  # type: ignore[index]
     assert d.command("ha-sync", {"server-name": "server1"})["result"] == 1  # type: ignore[index]
     assert d.command("ha-sync", {"server-name": "server2", "max-period": 0})["result"] == 1  # type: ignore[index]
