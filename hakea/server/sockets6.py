@@ -40,11 +40,13 @@ _SOLICIT = SOLICIT
 # Bounding the time queries wait in the socket's receive queue, as hakea-dhcp4 does (see
 # hakea.server.sockets4.MAX_QUEUE_DELAY and docs/decisions/005-packet-path.md): without a bound an
 # overloaded server answers only stale queries (perfdhcp, and clients, have given up on them) and
-# its useful throughput collapses. CoDel-like: a query that waited longer than QUEUE_TARGET is
-# dropped unread once waits have stayed above the target for QUEUE_INTERVAL, and one older than
-# MAX_QUEUE_DELAY always. A Solicit is shed as soon as it waited longer than QUEUE_TARGET: under
-# overload the server spends its time on Requests, each of which completes an exchange already
-# begun, instead of starting exchanges it cannot finish (the client retransmits its Solicit).
+# its useful throughput collapses. CoDel-like, with Solicits first: once waits have stayed above
+# QUEUE_TARGET for QUEUE_INTERVAL (a standing queue, not a burst or a short stall), a Solicit that
+# waited longer than the target is dropped unread; any query older than MAX_QUEUE_DELAY always.
+# Only Solicits are shed in a standing queue: the server
+# spends its time on Requests (and Renews...), each of which completes an exchange already begun,
+# instead of starting exchanges it cannot finish (the client retransmits its Solicit). With no new
+# exchanges admitted, the Requests still queued drain by themselves.
 QUEUE_TARGET = 0.1
 QUEUE_INTERVAL = 1.0
 MAX_QUEUE_DELAY = 1.0
@@ -167,10 +169,8 @@ class Dhcp6Socket:
                 if waited > QUEUE_TARGET:
                     if not self.above_until:
                         self.above_until = now + QUEUE_INTERVAL
-                    if (
-                        waited > MAX_QUEUE_DELAY
-                        or now >= self.above_until
-                        or client_message_type(data) == _SOLICIT
+                    if waited > MAX_QUEUE_DELAY or (
+                        now >= self.above_until and client_message_type(data) == _SOLICIT
                     ):
                         self.stale_dropped += 1
                         continue
