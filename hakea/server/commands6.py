@@ -1,116 +1,46 @@
-"""The DHCPv6 daemon's own commands (Kea 2.2 names, arguments and answer texts): configuration,
-service enable/disable, status and statistics. Lease commands live in lease_cmds6, HA's in ha6.
+"""hakea-dhcp6's own commands (Kea 2.2 names, arguments and answer texts): configuration, service
+enable/disable, status and statistics, as daemon_commands answers them for the "Dhcp6" map. Lease
+commands live in lease_cmds6, HA's in ha6.
 
-The argument checks are command_args' (family-neutral, shared with commands4); the handlers differ
-in what they load ("Dhcp6") and say ("DHCPv6 service disabled").
+Where hakea-dhcp6 has answered differently from hakea-dhcp4 (and from Kea 2.2's texts, which
+hakea-dhcp4 follows) the difference is kept here, named: config-get's text, no map check before
+loading (the loader's own error instead), config-write's empty-name and error texts, and
+status-get's key order and socket status.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hakea.config.dhcp6 import load_dhcp6
-from hakea.config.errors import ConfigError
 from hakea.control import envelope
 from hakea.control.registry import CommandError, CommandRequest
-from hakea.leases.store import LeaseStoreError
-from hakea.server.command_args import max_period_arg, origin_arg
-from hakea.server.statistic_cmds import register_statistic_commands
+from hakea.server import daemon_commands
+from hakea.server.daemon_commands import Args, CommandFamily
 
 if TYPE_CHECKING:
     from hakea.server.dhcp6_daemon import Dhcp6Daemon
 
-Args = dict[str, Any] | None
-
-
-async def reload_from_file(daemon: Dhcp6Daemon) -> dict[str, Any]:
-    from hakea.server.dhcp6_daemon import read_config
-
-    try:
-        config = read_config(daemon.config_path)
-    except ConfigError as exc:
-        return envelope.error(f"Config reload failed: {exc}")
-    return await _apply(daemon, config)
-
-
-async def _apply(daemon: Dhcp6Daemon, config: Any) -> dict[str, Any]:
-    previous = daemon.config
-    try:
-        await daemon.apply(config)
-    except (ConfigError, OSError, LeaseStoreError) as exc:
-        # Go back to the configuration that ran (when the failure came before the switch, it is
-        # still in place and serving).
-        if daemon.config is not previous:
-            await daemon.apply(previous)
-        return envelope.error(f"Configuration rejected: {exc}")
-    return envelope.success("Configuration successful.")
+DHCP6 = CommandFamily(
+    section="Dhcp6",
+    service="DHCPv6",
+    load=load_dhcp6,
+    config_get_text="Configuration returned.",
+    check_map=False,
+)
 
 
 def register(daemon: Dhcp6Daemon) -> None:
-    reg = daemon.registry
-
-    async def config_get(args: Args, req: CommandRequest) -> dict[str, Any]:
-        return envelope.success("Configuration returned.", daemon.config.raw)
-
-    def parse_new(args: Args) -> Any:
-        if not args:
-            raise CommandError("Missing mandatory 'arguments' parameter.")
-        if "Dhcp6" not in args:
-            raise CommandError("Missing mandatory 'Dhcp6' parameter.")
-        try:
-            return load_dhcp6(args)
-        except ConfigError as exc:
-            raise CommandError(str(exc)) from exc
-
-    async def config_test(args: Args, req: CommandRequest) -> dict[str, Any]:
-        parse_new(args)
-        return envelope.success(
-            "Configuration seems sane. Control-socket, hook-libraries, and D2 configuration were "
-            "sanity checked, but not applied."
-        )
-
-    async def config_set(args: Args, req: CommandRequest) -> dict[str, Any]:
-        return await _apply(daemon, parse_new(args))
-
-    async def config_reload(args: Args, req: CommandRequest) -> dict[str, Any]:
-        return await reload_from_file(daemon)
-
     async def config_write(args: Args, req: CommandRequest) -> dict[str, Any]:
         filename = (args or {}).get("filename", daemon.config_path)
         if not isinstance(filename, str) or not filename:
             raise CommandError("passed parameter 'filename' is not a string")
-        data = envelope.encode(daemon.config.raw)
         try:
-            tmp = f"{filename}.tmp{os.getpid()}"
-            Path(tmp).write_bytes(data)
-            os.replace(tmp, filename)
+            return daemon_commands.write_config(daemon, filename)
         except OSError as exc:
             raise CommandError(f"Unable to write configuration file '{filename}': {exc.strerror}") from exc
-        return envelope.success(
-            f"Configuration written to {filename} successful", {"filename": filename, "size": len(data)}
-        )
-
-    async def shutdown(args: Args, req: CommandRequest) -> dict[str, Any]:
-        asyncio.get_running_loop().call_soon(daemon.request_shutdown)
-        return envelope.success("Shutting down.")
-
-    async def dhcp_disable(args: Args, req: CommandRequest) -> dict[str, Any]:
-        args = args or {}
-        origin = origin_arg(args)
-        max_period = max_period_arg(args)
-        daemon.network_state.disable(origin, time.time(), max_period)
-        if max_period is not None:
-            return envelope.success(f"DHCPv6 service disabled for {max_period} seconds")
-        return envelope.success("DHCPv6 service disabled")
-
-    async def dhcp_enable(args: Args, req: CommandRequest) -> dict[str, Any]:
-        origin = origin_arg(args or {})
-        daemon.network_state.enable(origin)
-        return envelope.success("DHCP service successfully enabled")
 
     async def status_get(args: Args, req: CommandRequest) -> dict[str, Any]:
         now = time.time()
@@ -129,16 +59,4 @@ def register(daemon: Dhcp6Daemon) -> None:
             status["high-availability"] = daemon.ha.status(now)
         return envelope.success(None, status)
 
-    for name, handler in {
-        "config-get": config_get,
-        "config-test": config_test,
-        "config-set": config_set,
-        "config-reload": config_reload,
-        "config-write": config_write,
-        "shutdown": shutdown,
-        "dhcp-disable": dhcp_disable,
-        "dhcp-enable": dhcp_enable,
-        "status-get": status_get,
-    }.items():
-        reg.register(name, handler, replace=True)
-    register_statistic_commands(reg, lambda: daemon.stats)
+    daemon_commands.register(daemon, DHCP6, {"config-write": config_write, "status-get": status_get})

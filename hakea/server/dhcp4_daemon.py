@@ -1,39 +1,34 @@
 """The hakea-dhcp4 daemon: the asyncio shell around the pure DHCPv4 engine.
 
 It owns the sockets, the clock, the lease file, the control channel and the timers; every decision
-is taken by the engine (and, when loaded, the HA core through hakea.server.ha4).
+is taken by the engine (and, when loaded, the HA core through hakea.server.ha4). The life cycle,
+timers and control socket are daemon_base's (shared with hakea-dhcp6); the packet path is here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import logging
-import os
-import signal
 import socket
-import sys
 import time
+from collections.abc import Iterable
 from typing import Any
 
-from hakea import __version__
 from hakea.config.dhcp4 import load_dhcp4_file
-from hakea.config.errors import ConfigError
-from hakea.config.model import Dhcp4Config
-from hakea.control.http_server import HttpCommandServer
-from hakea.control.registry import CommandRegistry
-from hakea.control.unix_server import UnixCommandServer
-from hakea.dhcp4.decision import Decision, QueryMeta
+from hakea.config.model import Dhcp4Config, LeaseDatabase
+from hakea.dhcp4.decision import Decision, LeaseChange, QueryMeta
 from hakea.dhcp4.engine import Engine
 from hakea.dhcp4.reclaim import reclaim_stats
 from hakea.dhcp4.wire import MalformedPacket, Packet4
 from hakea.leases.memfile4 import MemfileLeaseStore4
-from hakea.leases.store import LeaseStoreError
 from hakea.server import commands4, lease_cmds4
-from hakea.server.network_state import NetworkState
+from hakea.server.daemon_base import BATCH as _BATCH
+from hakea.server.daemon_base import META_CACHE_MAX as _META_CACHE_MAX
+from hakea.server.daemon_base import PARKED_HIGH_WATER as _PARKED_HIGH_WATER
+from hakea.server.daemon_base import DaemonBase, check_config, run_daemon
 from hakea.server.sockets4 import Dhcp4Socket, open_sockets
-from hakea.server.stats import PKT4_NAMES, Statistics, recount4
+from hakea.server.stats import PKT4_NAMES, recount4
 
 log = logging.getLogger("hakea.dhcp4")
 
@@ -49,9 +44,6 @@ _RECEIVED_NAMES = {
     8: "pkt4-inform-received",
 }
 _SENT_NAMES = {2: "pkt4-offer-sent", 5: "pkt4-ack-sent", 6: "pkt4-nak-sent"}
-_BATCH = 64  # datagrams read per wake-up: amortises the event-loop cost under load
-_PARKED_HIGH_WATER = 64  # parked HA answers above which a wake-up reads one datagram only
-_META_CACHE_MAX = 4096  # QueryMeta per (socket, source, local address); see _query_meta
 
 
 def read_config(path: str) -> Dhcp4Config:
@@ -60,68 +52,50 @@ def read_config(path: str) -> Dhcp4Config:
     return load_dhcp4_file(path)
 
 
-class Dhcp4Daemon:
+class Dhcp4Daemon(DaemonBase[Dhcp4Config, MemfileLeaseStore4, Engine, Dhcp4Socket]):
+    FAMILY = "4"
+    DEFAULT_LEASE_FILE = DEFAULT_LEASE_FILE
+    log = log
+
     def __init__(self, config_path: str, *, port: int | None = None, client_port: int | None = None) -> None:
-        self.config_path = config_path
-        self.port = port if port is not None else 67
-        self.client_port = client_port if client_port is not None else 68
-        self.stats = Statistics(PKT4_NAMES)
-        self.network_state = NetworkState()
-        self.registry = CommandRegistry()
-        self.started = time.time()
-        self.reloaded = self.started
-        self.config: Dhcp4Config = Dhcp4Config()
-        self.store: MemfileLeaseStore4 | None = None
-        self.engine: Engine | None = None
-        self.sockets: list[Dhcp4Socket] = []
+        super().__init__(
+            config_path,
+            Dhcp4Config(),
+            PKT4_NAMES,
+            port=port if port is not None else 67,
+            client_port=client_port if client_port is not None else 68,
+        )
         self._metas: dict[tuple[int, tuple[str, int], int], QueryMeta] = {}
-        self.unix_server: UnixCommandServer | None = None
-        self.http_servers: list[HttpCommandServer] = []
-        self.ha: Any = None  # hakea.server.ha4.HA4Adapter when libdhcp_ha.so is loaded
-        self._timers: list[asyncio.TimerHandle] = []
-        self._stopping = asyncio.Event()
-        self._pending: set[asyncio.Task[None]] = set()
         commands4.register(self)
 
-    # ---- life cycle ----------------------------------------------------------------------------
+    # ---- the family's parts of the life cycle (daemon_base.DaemonBase.apply) --------------------
 
-    async def start(self, config: Dhcp4Config) -> None:
-        await self.apply(config)
+    def read_config(self, path: str) -> Dhcp4Config:
+        return read_config(path)
 
-    async def apply(self, config: Dhcp4Config) -> None:
-        """Switch to `config`: the new lease store, engine, sockets, control channels and HA.
+    def _new_store(self, path: str, db: LeaseDatabase) -> MemfileLeaseStore4:
+        return MemfileLeaseStore4(path, persist=db.persist, lfc_interval=db.lfc_interval)
 
-        Until the new lease store and engine exist nothing running is touched, so a failure there
-        leaves the running configuration serving. The control socket is kept when its path is
-        unchanged: config-set / config-reload arrive on it and their answer must still go out.
-        """
-        old_store = self.store
-        store = self._open_store(config, reuse=old_store)
-        try:
-            engine = Engine(config, store, server_port=self.port, client_port=self.client_port)
-        except Exception:
-            if store is not old_store:
-                store.close()
-            raise
-        await self._close_io(keep_control=True)
-        self.config, self.store, self.engine = config, store, engine
-        if old_store is not None and old_store is not store:
-            old_store.close()
-        self.reloaded = time.time()
-        recount4(self.stats, config.subnets, store.all(), self.reloaded)
-        self.sockets = open_sockets(config.interfaces, self.port)
-        engine.set_local_addresses(s.server_address for s in self.sockets if s.server_address)
-        loop = asyncio.get_running_loop()
-        for s in self.sockets:
-            loop.add_reader(s.sock.fileno(), self._on_readable, s)
-        await self._apply_control_socket(config)
-        lease_cmds4.register(self, enabled=config.lease_cmds_loaded)
-        if config.ha_parameters is not None:
-            from hakea.server.ha4 import HA4Adapter
+    def _new_engine(self, config: Dhcp4Config, store: MemfileLeaseStore4) -> Engine:
+        return Engine(config, store, server_port=self.port, client_port=self.client_port)
 
-            self.ha = HA4Adapter(self, config)
-            await self.ha.start()
-        self._schedule_timers()
+    def _recount(self, config: Dhcp4Config, store: MemfileLeaseStore4, now: float) -> None:
+        recount4(self.stats, config.subnets, store.all(), now)
+
+    def _open_sockets(self, config: Dhcp4Config, engine: Engine) -> list[Dhcp4Socket]:
+        sockets = open_sockets(config.interfaces, self.port)
+        engine.set_local_addresses(s.server_address for s in sockets if s.server_address)
+        return sockets
+
+    def _register_lease_commands(self, enabled: bool) -> None:
+        lease_cmds4.register(self, enabled=enabled)
+
+    def _new_ha(self, config: Dhcp4Config) -> Any:
+        from hakea.server.ha4 import HA4Adapter
+
+        return HA4Adapter(self, config)
+
+    def _log_config_complete(self, config: Dhcp4Config, store: MemfileLeaseStore4) -> None:
         log.info(
             "DHCP4_CONFIG_COMPLETE %d subnet(s), %d lease(s), listening on %s",
             len(config.subnets),
@@ -129,137 +103,16 @@ class Dhcp4Daemon:
             ", ".join(s.iface.name for s in self.sockets) or "none",
         )
 
-    async def _apply_control_socket(self, config: Dhcp4Config) -> None:
-        cs = config.control_socket
-        wanted = cs.socket_name if cs is not None and cs.socket_type == "unix" else None
-        current = self.unix_server
-        if current is not None and current.path == wanted:
-            return
-        if wanted is not None:
-            server = UnixCommandServer(self.registry)
-            await server.start(wanted)
-            self.unix_server = server
-        else:
-            self.unix_server = None
-        if current is not None:
-            # The command that moved the socket may be running on the old one: close it once
-            # its connections are done (bounded by the control channel's own timeout).
-            self._spawn(self._retire_control_socket(current))
+    def _reclaim_stats(self, changes: list[LeaseChange]) -> Iterable[tuple[str, int]]:
+        return reclaim_stats(changes)
 
-    @staticmethod
-    async def _retire_control_socket(server: UnixCommandServer) -> None:
-        try:
-            async with asyncio.timeout(server.timeout):
-                while server.connections:
-                    await asyncio.sleep(0.01)
-        except TimeoutError:
-            pass
-        finally:
-            await server.close()
-
-    def _open_store(self, config: Dhcp4Config, reuse: MemfileLeaseStore4 | None) -> MemfileLeaseStore4:
-        """The lease store `config` names: `reuse` when it is the same file, else a new one (the
-        caller closes `reuse` once the new configuration is in place)."""
-        db = config.lease_database
-        if db.type != "memfile":
-            raise ConfigError("Dhcp4/lease-database/type", f"'{db.type}' backend is not available in hakea")
-        path = db.name or DEFAULT_LEASE_FILE
-        if reuse is not None and reuse.path == path and reuse.persist == db.persist:
-            reuse.lfc_interval = db.lfc_interval
-            return reuse
-        if db.persist:
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        return MemfileLeaseStore4(path, persist=db.persist, lfc_interval=db.lfc_interval)
-
-    async def _close_io(self, *, keep_control: bool = False) -> None:
-        loop = asyncio.get_running_loop()
-        for t in self._timers:
-            t.cancel()
-        self._timers.clear()
-        if self.ha is not None:
-            await self.ha.stop()
-            self.ha = None
-        for s in self.sockets:
-            loop.remove_reader(s.sock.fileno())
-            s.close()
-        self.sockets = []
-        self._metas.clear()  # keyed by id(socket): a new socket may reuse an old one's id
-        if self.unix_server is not None and not keep_control:
-            await self.unix_server.close()
-            self.unix_server = None
-
-    async def stop(self) -> None:
-        for task in list(self._pending):
-            task.cancel()
-        await self._close_io()
-        for h in self.http_servers:
-            await h.close()
-        if self.store is not None:
-            self.store.close()
-
-    def request_shutdown(self) -> None:
-        self._stopping.set()
-
-    async def wait_stopped(self) -> None:
-        await self._stopping.wait()
-
-    # ---- timers: reclamation, lease file compaction, max-period ----------------------------------
-
-    def _schedule_timers(self) -> None:
-        loop = asyncio.get_running_loop()
-        elp = self.config.expired_leases_processing
-        if elp.reclaim_timer_wait_time > 0:
-            self._timers.append(loop.call_later(elp.reclaim_timer_wait_time, self._reclaim_tick))
-        if elp.flush_reclaimed_timer_wait_time > 0:
-            self._timers.append(loop.call_later(elp.flush_reclaimed_timer_wait_time, self._flush_tick))
-        if self.config.lease_database.persist and self.config.lease_database.lfc_interval > 0:
-            self._timers.append(loop.call_later(self.config.lease_database.lfc_interval, self._lfc_tick))
-
-    def _reclaim_tick(self) -> None:
-        assert self.engine is not None
-        wait = self.config.expired_leases_processing.reclaim_timer_wait_time
-        # Rescheduled first: a failing pass (a lease file write error) must not end reclamation.
-        self._timers.append(asyncio.get_running_loop().call_later(wait, self._reclaim_tick))
-        try:
-            changes = self.engine.reclaim_expired(time.time())
-        except Exception as exc:
-            log.error("ALLOC_ENGINE_V4_LEASES_RECLAIMATION_FAILED %s", exc)
-            return
-        if changes:
-            log.debug("ALLOC_ENGINE_V4_LEASES_RECLAIMATION_COMPLETE %d lease(s)", len(changes))
-            now = time.time()
-            for name, delta in reclaim_stats(changes):
-                self.stats.add(name, delta, now)
+    def _reclaimed(self, changes: list[LeaseChange]) -> None:
         # Nothing is sent to the HA partner: Kea 2.2's HA replicates client transactions only,
         # and each peer reclaims its own copy of an expired lease.
+        pass
 
-    def _flush_tick(self) -> None:
-        assert self.engine is not None
-        wait = self.config.expired_leases_processing.flush_reclaimed_timer_wait_time
-        self._timers.append(asyncio.get_running_loop().call_later(wait, self._flush_tick))
-        try:
-            changes = self.engine.flush_reclaimed(time.time())
-        except Exception as exc:
-            log.error("ALLOC_ENGINE_V4_RECLAIMED_LEASES_DELETE_FAILED %s", exc)
-            return
-        if changes:
-            log.debug("DHCPSRV_MEMFILE_DELETE_EXPIRED_RECLAIMED4 %d lease(s)", len(changes))
-
-    def _lfc_tick(self) -> None:
-        self._timers.append(
-            asyncio.get_running_loop().call_later(self.config.lease_database.lfc_interval, self._lfc_tick)
-        )
-        if self.store is not None:
-            try:
-                self.store.compact()
-                log.info("DHCPSRV_MEMFILE_LFC_EXECUTE lease file %s compacted", self.store.path)
-            except (OSError, LeaseStoreError) as exc:
-                log.error("DHCPSRV_MEMFILE_LFC_FAIL %s", exc)
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+    def _flushed(self, changes: list[LeaseChange]) -> None:
+        log.debug("DHCPSRV_MEMFILE_DELETE_EXPIRED_RECLAIMED4 %d lease(s)", len(changes))
 
     # ---- the packet path -----------------------------------------------------------------------
 
@@ -405,53 +258,8 @@ class Dhcp4Daemon:
 
 def check_config_file(path: str) -> int:
     """`hakea-dhcp4 -t FILE`: 0 when the configuration would load, 1 (and the reason) otherwise."""
-    try:
-        read_config(path)
-    except ConfigError as exc:
-        print(f"configuration check failed: {exc}", file=sys.stderr)
-        return 1
-    print(f"configuration {path} is valid")
-    return 0
-
-
-def _setup_logging(debug: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.INFO,
-        format="%(asctime)s %(levelname)-5s [%(name)s/%(process)d] %(message)s",
-        stream=sys.stdout,
-    )
-
-
-async def _main(config_path: str, port: int | None, client_port: int | None) -> int:
-    try:
-        config = read_config(config_path)
-    except ConfigError as exc:
-        log.error("DHCP4_INIT_FAIL configuration refused: %s", exc)
-        return 1
-    daemon = Dhcp4Daemon(config_path, port=port, client_port=client_port)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, daemon.request_shutdown)
-    loop.add_signal_handler(signal.SIGHUP, lambda: daemon._spawn(commands4.reload_from_file(daemon)))
-    try:
-        await daemon.start(config)
-    except (ConfigError, OSError, LeaseStoreError) as exc:
-        log.error("DHCP4_INIT_FAIL %s", exc)
-        with contextlib.suppress(Exception):
-            await daemon.stop()
-        return 1
-    log.info("DHCP4_STARTED hakea-dhcp4 %s (pid %d)", __version__, os.getpid())
-    await daemon.wait_stopped()
-    log.info("DHCP4_SHUTDOWN hakea-dhcp4 shutting down")
-    await daemon.stop()
-    return 0
+    return check_config(read_config, path)
 
 
 def run_server(config_path: str, *, port: int | None, client_port: int | None, debug: bool) -> int:
-    _setup_logging(debug)
-    try:
-        import uvloop
-
-        return uvloop.run(_main(config_path, port, client_port))
-    except ImportError:
-        return asyncio.run(_main(config_path, port, client_port))
+    return run_daemon(Dhcp4Daemon, read_config, config_path, port=port, client_port=client_port, debug=debug)

@@ -2,46 +2,39 @@
 
 It owns the sockets, the clock, the lease file, the server DUID, the control channel and the
 timers; every decision is taken by the engine (and, when loaded, the HA core through
-hakea.server.ha6). The life cycle mirrors hakea-dhcp4's (hakea.server.dhcp4_daemon).
+hakea.server.ha6). The life cycle, timers and control socket are daemon_base's (shared with
+hakea-dhcp4); the packet path is here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-import signal
-import sys
 import time
+from collections.abc import Iterable
 from typing import Any
 
-from hakea import __version__
 from hakea.config.dhcp6 import load_dhcp6_file
-from hakea.config.errors import ConfigError
+from hakea.config.model import LeaseDatabase
 from hakea.config.model6 import Dhcp6Config
-from hakea.control.http_server import HttpCommandServer
-from hakea.control.registry import CommandRegistry
-from hakea.control.unix_server import UnixCommandServer
 from hakea.dhcp6.decision6 import Decision6, LeaseChange6, QueryMeta6
 from hakea.dhcp6.engine import Engine6
 from hakea.dhcp6.reclaim6 import reclaim_stats6
 from hakea.dhcp6.wire import MalformedPacket6, Packet6, RelayMessage6, unwrap
 from hakea.leases.memfile6 import MemfileLeaseStore6
-from hakea.leases.store import LeaseStoreError
 from hakea.server import commands6, lease_cmds6
+from hakea.server.daemon_base import BATCH as _BATCH
+from hakea.server.daemon_base import META_CACHE_MAX as _META_CACHE_MAX
+from hakea.server.daemon_base import PARKED_HIGH_WATER as _PARKED_HIGH_WATER
+from hakea.server.daemon_base import DaemonBase, check_config, run_daemon
 from hakea.server.duid6 import SERVER_ID_FILE, server_duid
-from hakea.server.network_state import NetworkState
 from hakea.server.sockets6 import Dhcp6Socket, address_text, first_hwaddr, open_sockets6
-from hakea.server.stats import Statistics
 from hakea.server.stats6 import PKT6_NAMES, RECEIVED_NAMES6, SENT_NAMES6, recount6
 
 log = logging.getLogger("hakea.dhcp6")
 
 DEFAULT_LEASE_FILE = "/var/lib/kea/kea-leases6.csv"
-_BATCH = 64  # datagrams read per wake-up: amortises the event-loop cost under load
-_PARKED_HIGH_WATER = 64  # parked HA answers above which a wake-up reads one datagram only
-_META_CACHE_MAX = 4096  # QueryMeta6 per (socket, source, local address, interface); see _query_meta
 _RELAY_FORW = 12
 
 
@@ -50,85 +43,46 @@ def read_config(path: str) -> Dhcp6Config:
     return load_dhcp6_file(path)
 
 
-def lease_file_of(config: Dhcp6Config) -> str:
-    return config.lease_database.name or DEFAULT_LEASE_FILE
+class Dhcp6Daemon(DaemonBase[Dhcp6Config, MemfileLeaseStore6, Engine6, Dhcp6Socket]):
+    FAMILY = "6"
+    DEFAULT_LEASE_FILE = DEFAULT_LEASE_FILE
+    log = log
 
-
-class Dhcp6Daemon:
     def __init__(self, config_path: str, *, port: int | None = None, client_port: int | None = None) -> None:
-        self.config_path = config_path
-        self.port = port if port is not None else 547
-        self.client_port = client_port if client_port is not None else 546
-        self.stats = Statistics(PKT6_NAMES)
-        self.network_state = NetworkState()
-        self.registry = CommandRegistry()
-        self.started = time.time()
-        self.reloaded = self.started
-        self.config: Dhcp6Config = Dhcp6Config()
-        self.store: MemfileLeaseStore6 | None = None
-        self.engine: Engine6 | None = None
+        super().__init__(
+            config_path,
+            Dhcp6Config(),
+            PKT6_NAMES,
+            port=port if port is not None else 547,
+            client_port=client_port if client_port is not None else 546,
+        )
         self.server_duid = b""
         self._duid_source: object = None
-        self.sockets: list[Dhcp6Socket] = []
-        self.unix_server: UnixCommandServer | None = None
-        self.http_servers: list[HttpCommandServer] = []
-        self.ha: Any = None  # hakea.server.ha6.HA6Adapter when libdhcp_ha.so is loaded
-        self._timers: list[asyncio.TimerHandle] = []
-        self._stopping = asyncio.Event()
-        self._pending: set[asyncio.Task[None]] = set()
         self._metas: dict[tuple[int, tuple[int, int], int, int], QueryMeta6] = {}
         commands6.register(self)
 
-    # ---- life cycle ----------------------------------------------------------------------------
+    # ---- the family's parts of the life cycle (daemon_base.DaemonBase.apply) --------------------
 
-    async def start(self, config: Dhcp6Config) -> None:
-        await self.apply(config)
+    def read_config(self, path: str) -> Dhcp6Config:
+        return read_config(path)
 
-    async def apply(self, config: Dhcp6Config) -> None:
-        """Switch to `config` (see Dhcp4Daemon.apply: nothing running is touched until the new
-        store and engine exist; the control socket is kept when its path is unchanged)."""
-        old_store = self.store
-        store = self._open_store(config, reuse=old_store)
-        try:
-            duid = self._server_duid(config)
-            # Relays are answered on port 547 whatever -p says (Kea: DHCP6_SERVER_PORT), unless they
-            # name their own port (RFC 8357); clients on 546 or -P.
-            engine = Engine6(config, store, duid, client_port=self.client_port)
-        except Exception:
-            if store is not old_store:
-                store.close()
-            raise
-        await self._close_io(keep_control=True)
-        self.config, self.store, self.engine, self.server_duid = config, store, engine, duid
-        if old_store is not None and old_store is not store:
-            old_store.close()
-        self.reloaded = time.time()
-        recount6(self.stats, config.subnets, store.all(), self.reloaded)
-        self._metas.clear()  # keyed by id(socket): a new socket may reuse an old one's id
-        self.sockets = open_sockets6(config.interfaces, self.port)
-        loop = asyncio.get_running_loop()
-        for s in self.sockets:
-            loop.add_reader(s.sock.fileno(), self._on_readable, s)
-        await self._apply_control_socket(config)
-        lease_cmds6.register(self, enabled=config.lease_cmds_loaded)
-        if config.ha_parameters is not None:
-            from hakea.server.ha6 import HA6Adapter
+    def _new_store(self, path: str, db: LeaseDatabase) -> MemfileLeaseStore6:
+        return MemfileLeaseStore6(path, persist=db.persist, lfc_interval=db.lfc_interval)
 
-            self.ha = HA6Adapter(self, config)
-            await self.ha.start()
-        self._schedule_timers()
-        log.info(
-            "DHCP6_CONFIG_COMPLETE %d subnet(s), %d lease(s), server DUID %s, listening on %s",
-            len(config.subnets),
-            store.count(),
-            duid.hex(":"),
-            ", ".join(sorted({s.iface.name for s in self.sockets})) or "none",
-        )
+    def _new_engine(self, config: Dhcp6Config, store: MemfileLeaseStore6) -> Engine6:
+        duid = self._server_duid(config)
+        # Relays are answered on port 547 whatever -p says (Kea: DHCP6_SERVER_PORT), unless they
+        # name their own port (RFC 8357); clients on 546 or -P.
+        return Engine6(config, store, duid, client_port=self.client_port)
+
+    def _switched(self) -> None:
+        assert self.engine is not None
+        self.server_duid = self.engine.server_duid
 
     def _server_duid(self, config: Dhcp6Config) -> bytes:
         """The DUID for `config`: unchanged across reconfigurations that keep "server-id" and the
         lease file's directory (where a persisted DUID lives)."""
-        path = os.path.join(os.path.dirname(os.path.abspath(lease_file_of(config))), SERVER_ID_FILE)
+        path = os.path.join(os.path.dirname(os.path.abspath(self.lease_file(config))), SERVER_ID_FILE)
         source = (config.server_id, path)
         if self.server_duid and source == self._duid_source:
             return self.server_duid
@@ -137,134 +91,41 @@ class Dhcp6Daemon:
         self._duid_source = source
         return duid
 
-    async def _apply_control_socket(self, config: Dhcp6Config) -> None:
-        cs = config.control_socket
-        wanted = cs.socket_name if cs is not None and cs.socket_type == "unix" else None
-        current = self.unix_server
-        if current is not None and current.path == wanted:
-            return
-        if wanted is not None:
-            server = UnixCommandServer(self.registry)
-            await server.start(wanted)
-            self.unix_server = server
-        else:
-            self.unix_server = None
-        if current is not None:
-            self._spawn(self._retire_control_socket(current))
+    def _recount(self, config: Dhcp6Config, store: MemfileLeaseStore6, now: float) -> None:
+        recount6(self.stats, config.subnets, store.all(), now)
 
-    @staticmethod
-    async def _retire_control_socket(server: UnixCommandServer) -> None:
-        try:
-            async with asyncio.timeout(server.timeout):
-                while server.connections:
-                    await asyncio.sleep(0.01)
-        except TimeoutError:
-            pass
-        finally:
-            await server.close()
+    def _open_sockets(self, config: Dhcp6Config, engine: Engine6) -> list[Dhcp6Socket]:
+        return open_sockets6(config.interfaces, self.port)
 
-    def _open_store(self, config: Dhcp6Config, reuse: MemfileLeaseStore6 | None) -> MemfileLeaseStore6:
-        db = config.lease_database
-        if db.type != "memfile":
-            raise ConfigError("Dhcp6/lease-database/type", f"'{db.type}' backend is not available in hakea")
-        path = lease_file_of(config)
-        if reuse is not None and reuse.path == path and reuse.persist == db.persist:
-            reuse.lfc_interval = db.lfc_interval
-            return reuse
-        if db.persist:
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        return MemfileLeaseStore6(path, persist=db.persist, lfc_interval=db.lfc_interval)
+    def _register_lease_commands(self, enabled: bool) -> None:
+        lease_cmds6.register(self, enabled=enabled)
 
-    async def _close_io(self, *, keep_control: bool = False) -> None:
-        loop = asyncio.get_running_loop()
-        for t in self._timers:
-            t.cancel()
-        self._timers.clear()
-        if self.ha is not None:
-            await self.ha.stop()
-            self.ha = None
-        for s in self.sockets:
-            loop.remove_reader(s.sock.fileno())
-            s.close()
-        self.sockets = []
-        if self.unix_server is not None and not keep_control:
-            await self.unix_server.close()
-            self.unix_server = None
+    def _new_ha(self, config: Dhcp6Config) -> Any:
+        from hakea.server.ha6 import HA6Adapter
 
-    async def stop(self) -> None:
-        for task in list(self._pending):
-            task.cancel()
-        await self._close_io()
-        for h in self.http_servers:
-            await h.close()
-        if self.store is not None:
-            self.store.close()
+        return HA6Adapter(self, config)
 
-    def request_shutdown(self) -> None:
-        self._stopping.set()
-
-    async def wait_stopped(self) -> None:
-        await self._stopping.wait()
-
-    # ---- timers: reclamation, lease file compaction ---------------------------------------------
-
-    def _schedule_timers(self) -> None:
-        loop = asyncio.get_running_loop()
-        elp = self.config.expired_leases_processing
-        if elp.reclaim_timer_wait_time > 0:
-            self._timers.append(loop.call_later(elp.reclaim_timer_wait_time, self._reclaim_tick))
-        if elp.flush_reclaimed_timer_wait_time > 0:
-            self._timers.append(loop.call_later(elp.flush_reclaimed_timer_wait_time, self._flush_tick))
-        if self.config.lease_database.persist and self.config.lease_database.lfc_interval > 0:
-            self._timers.append(loop.call_later(self.config.lease_database.lfc_interval, self._lfc_tick))
-
-    def _reclaim_tick(self) -> None:
-        assert self.engine is not None
-        wait = self.config.expired_leases_processing.reclaim_timer_wait_time
-        self._timers.append(asyncio.get_running_loop().call_later(wait, self._reclaim_tick))
-        try:
-            changes = self.engine.reclaim_expired(time.time())
-        except Exception as exc:
-            log.error("ALLOC_ENGINE_V6_LEASES_RECLAIMATION_FAILED %s", exc)
-            return
-        if changes:
-            log.debug("ALLOC_ENGINE_V6_LEASES_RECLAIMATION_COMPLETE %d lease(s)", len(changes))
-            now = time.time()
-            for name, delta in reclaim_stats6(changes):
-                self.stats.add(name, delta, now)
-            self._replicate_background(changes)
-
-    def _flush_tick(self) -> None:
-        assert self.engine is not None
-        wait = self.config.expired_leases_processing.flush_reclaimed_timer_wait_time
-        self._timers.append(asyncio.get_running_loop().call_later(wait, self._flush_tick))
-        try:
-            changes = self.engine.flush_reclaimed(time.time())
-        except Exception as exc:
-            log.error("ALLOC_ENGINE_V6_RECLAIMED_LEASES_DELETE_FAILED %s", exc)
-            return
-        if changes:
-            self._replicate_background(changes)
-
-    def _lfc_tick(self) -> None:
-        self._timers.append(
-            asyncio.get_running_loop().call_later(self.config.lease_database.lfc_interval, self._lfc_tick)
+    def _log_config_complete(self, config: Dhcp6Config, store: MemfileLeaseStore6) -> None:
+        log.info(
+            "DHCP6_CONFIG_COMPLETE %d subnet(s), %d lease(s), server DUID %s, listening on %s",
+            len(config.subnets),
+            store.count(),
+            self.server_duid.hex(":"),
+            ", ".join(sorted({s.iface.name for s in self.sockets})) or "none",
         )
-        if self.store is not None:
-            try:
-                self.store.compact()
-                log.info("DHCPSRV_MEMFILE_LFC_EXECUTE lease file %s compacted", self.store.path)
-            except (OSError, LeaseStoreError) as exc:
-                log.error("DHCPSRV_MEMFILE_LFC_FAIL %s", exc)
+
+    def _reclaim_stats(self, changes: list[LeaseChange6]) -> Iterable[tuple[str, int]]:
+        return reclaim_stats6(changes)
+
+    def _reclaimed(self, changes: list[LeaseChange6]) -> None:
+        self._replicate_background(changes)
+
+    def _flushed(self, changes: list[LeaseChange6]) -> None:
+        self._replicate_background(changes)
 
     def _replicate_background(self, changes: list[LeaseChange6]) -> None:
         if self.ha is not None:
             self.ha.commit(changes, None, time.time())
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
 
     # ---- the packet path -----------------------------------------------------------------------
 
@@ -403,53 +264,8 @@ class Dhcp6Daemon:
 
 def check_config_file(path: str) -> int:
     """`hakea-dhcp6 -t FILE`: 0 when the configuration would load, 1 (and the reason) otherwise."""
-    try:
-        read_config(path)
-    except ConfigError as exc:
-        print(f"configuration check failed: {exc}", file=sys.stderr)
-        return 1
-    print(f"configuration {path} is valid")
-    return 0
-
-
-def _setup_logging(debug: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.INFO,
-        format="%(asctime)s %(levelname)-5s [%(name)s/%(process)d] %(message)s",
-        stream=sys.stdout,
-    )
-
-
-async def _main(config_path: str, port: int | None, client_port: int | None) -> int:
-    try:
-        config = read_config(config_path)
-    except ConfigError as exc:
-        log.error("DHCP6_INIT_FAIL configuration refused: %s", exc)
-        return 1
-    daemon = Dhcp6Daemon(config_path, port=port, client_port=client_port)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, daemon.request_shutdown)
-    loop.add_signal_handler(signal.SIGHUP, lambda: daemon._spawn(commands6.reload_from_file(daemon)))
-    try:
-        await daemon.start(config)
-    except (ConfigError, OSError, LeaseStoreError) as exc:
-        log.error("DHCP6_INIT_FAIL %s", exc)
-        with contextlib.suppress(Exception):
-            await daemon.stop()
-        return 1
-    log.info("DHCP6_STARTED hakea-dhcp6 %s (pid %d)", __version__, os.getpid())
-    await daemon.wait_stopped()
-    log.info("DHCP6_SHUTDOWN hakea-dhcp6 shutting down")
-    await daemon.stop()
-    return 0
+    return check_config(read_config, path)
 
 
 def run_server(config_path: str, *, port: int | None, client_port: int | None, debug: bool) -> int:
-    _setup_logging(debug)
-    try:
-        import uvloop
-
-        return uvloop.run(_main(config_path, port, client_port))
-    except ImportError:
-        return asyncio.run(_main(config_path, port, client_port))
+    return run_daemon(Dhcp6Daemon, read_config, config_path, port=port, client_port=client_port, debug=debug)
