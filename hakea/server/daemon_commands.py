@@ -1,9 +1,10 @@
 """The commands both daemons answer about themselves (Kea 2.2 names, arguments and answer texts):
 configuration, service enable/disable, shutdown, status and statistics.
 
-commands4 and commands6 name what differs per family (a CommandFamily, and hakea-dhcp6's own
-config-write and status-get); lease commands live in lease_cmds4/6, HA's in ha4/6, argument
-checks in command_args.
+commands4 and commands6 name what differs per family (a CommandFamily); lease commands live in
+lease_cmds4/6, HA's in ha4/6, argument checks in command_args. The answers are Kea 2.2's for both
+daemons (kea-dhcp4 and kea-dhcp6 answer these commands alike but for the names in the texts:
+tests/e2e/test_control_commands.py and test_control_commands6.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,13 +31,18 @@ Args = dict[str, Any] | None
 Handler = Callable[[Args, CommandRequest], Awaitable[dict[str, Any]]]
 
 
+def dhcp4_interfaces(config: Any) -> tuple[str, ...]:
+    """The interface names of "interfaces-config" in a Dhcp4Config."""
+    names: tuple[str, ...] = config.interfaces.interfaces
+    return names
+
+
 @dataclass(frozen=True, slots=True)
 class CommandFamily:
     section: str  # "Dhcp4": the map config-set and config-test take
     service: str  # "DHCPv4": what dhcp-disable says it disabled
     load: Callable[[dict[str, Any]], Any]  # a {"Dhcp4": {...}} map to the typed configuration
-    config_get_text: str | None = None  # Kea 2.2's config-get answer has no text
-    check_map: bool = True  # "'Dhcp4' parameter expected to be a map." before loading
+    interfaces: Callable[[Any], tuple[str, ...]] = dhcp4_interfaces  # the configured interface names
 
 
 async def reload_from_file(daemon: AnyDaemon) -> dict[str, Any]:
@@ -74,17 +80,17 @@ def write_config(daemon: AnyDaemon, filename: str) -> dict[str, Any]:
 
 
 def daemon_handlers(daemon: AnyDaemon, family: CommandFamily) -> dict[str, Handler]:
-    """The handlers, by command name, as Kea 2.2 answers them (a family may replace some)."""
+    """The handlers, by command name, as Kea 2.2 answers them."""
 
     async def config_get(args: Args, req: CommandRequest) -> dict[str, Any]:
-        return envelope.success(family.config_get_text, daemon.config.raw)
+        return envelope.success(None, daemon.config.raw)  # Kea 2.2: no text
 
     def parse_new(args: Args) -> Any:
-        if not args:
+        if args is None:  # "arguments": {} is answered as missing the section (Kea 2.2, seen)
             raise CommandError("Missing mandatory 'arguments' parameter.")
         if family.section not in args:
             raise CommandError(f"Missing mandatory '{family.section}' parameter.")
-        if family.check_map and not isinstance(args[family.section], dict):
+        if not isinstance(args[family.section], dict):
             raise CommandError(f"'{family.section}' parameter expected to be a map.")
         try:
             return family.load(args)
@@ -137,7 +143,7 @@ def daemon_handlers(daemon: AnyDaemon, family: CommandFamily) -> dict[str, Handl
     async def status_get(args: Args, req: CommandRequest) -> dict[str, Any]:
         now = time.time()
         # Kea: "ready" unless configured interfaces could not be opened (none configured is ready).
-        failed = bool(daemon.config.interfaces.interfaces) and not daemon.sockets
+        failed = bool(family.interfaces(daemon.config)) and not daemon.sockets
         status: dict[str, Any] = {
             # "dhcp-state" is hakea's own: who disabled the service (Kea 2.2 has no such key)
             "dhcp-state": {
@@ -167,10 +173,8 @@ def daemon_handlers(daemon: AnyDaemon, family: CommandFamily) -> dict[str, Handl
     }
 
 
-def register(daemon: AnyDaemon, family: CommandFamily, replaced: Mapping[str, Handler] | None = None) -> None:
-    """The daemon's own commands and statistic-*, with `replaced` in place of the shared handlers."""
-    handlers = daemon_handlers(daemon, family)
-    handlers.update(replaced or {})
-    for name, handler in handlers.items():
+def register(daemon: AnyDaemon, family: CommandFamily) -> None:
+    """The daemon's own commands and statistic-*."""
+    for name, handler in daemon_handlers(daemon, family).items():
         daemon.registry.register(name, handler, replace=True)
     register_statistic_commands(daemon.registry, lambda: daemon.stats)
