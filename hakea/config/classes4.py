@@ -18,7 +18,7 @@ from hakea.classify import ExpressionError, compile_expression
 from hakea.config import keys4
 from hakea.config.errors import ConfigError
 from hakea.config.model import ClientClassDef
-from hakea.config.network4 import FILE_MAX, SNAME_MAX, lifetime
+from hakea.config.network import FILE_MAX, SNAME_MAX, lifetime
 from hakea.config.options_parse import BaseOptionResolver
 from hakea.config.values import Kind, as_list, as_map, check_keys, check_length, parse_ipv4, require
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hakea.config import jsonc
-from hakea.config.dhcp4 import toplevel_section
 from hakea.config.errors import ConfigError
 from hakea.config.globals4 import check_logger
+from hakea.config.loader import toplevel_section
 from hakea.config.model import ControlSocket, HookLibrary
 from hakea.config.values import (
     BOOL,

@@ -11,7 +11,7 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
-from hakea.config import keys4
+from hakea.config import keys4, keys_common
 from hakea.config.errors import ConfigError
 from hakea.config.model import (
     ControlSocket,
@@ -71,7 +71,7 @@ def _check_database(obj: Mapping[str, Any], path: str, table: Mapping[str, Kind]
 
 def parse_lease_database(value: Any, path: str) -> LeaseDatabase:
     obj = as_map(value, path)
-    db_type = _check_database(obj, path, keys4.LEASE_DATABASE)
+    db_type = _check_database(obj, path, keys_common.LEASE_DATABASE)
     return LeaseDatabase(
         type=db_type,
         persist=obj.get("persist", True),
@@ -89,13 +89,13 @@ def check_hosts_databases(dhcp4: Mapping[str, Any], warnings: list[str], root: s
     for i, entry in enumerate(as_list(dhcp4.get("hosts-databases", []), f"{root}/hosts-databases")):
         entries.append((entry, f"{root}/hosts-databases[{i}]"))
     for entry, path in entries:
-        _check_database(as_map(entry, path), path, keys4.HOSTS_DATABASE)
+        _check_database(as_map(entry, path), path, keys_common.HOSTS_DATABASE)
         warnings.append(f"{path}: hakea does not read host databases; only configured reservations are used")
 
 
 def parse_control_socket(value: Any, path: str) -> ControlSocket:
     obj = as_map(value, path)
-    check_keys(obj, path, keys4.CONTROL_SOCKET)
+    check_keys(obj, path, keys_common.CONTROL_SOCKET)
     require(obj, "socket-type", path)
     name: str = require(obj, "socket-name", path)
     if not name:
@@ -108,7 +108,7 @@ def parse_hooks_libraries(value: Any, path: str, warnings: list[str]) -> tuple[H
     for i, entry in enumerate(as_list(value, path)):
         item_path = f"{path}[{i}]"
         obj = as_map(entry, item_path)
-        check_keys(obj, item_path, keys4.HOOK_LIBRARY)
+        check_keys(obj, item_path, keys_common.HOOK_LIBRARY)
         library: str = require(obj, "library", item_path)
         if not library:
             raise ConfigError(f"{item_path}/library", "must not be empty")
@@ -132,7 +132,7 @@ def parse_hooks_libraries(value: Any, path: str, warnings: list[str]) -> tuple[H
 
 def parse_expired_leases(value: Any, path: str) -> ExpiredLeasesProcessing:
     obj = as_map(value, path)
-    check_keys(obj, path, keys4.EXPIRED_LEASES_PROCESSING)
+    check_keys(obj, path, keys_common.EXPIRED_LEASES_PROCESSING)
     d = ExpiredLeasesProcessing()
     return ExpiredLeasesProcessing(
         reclaim_timer_wait_time=obj.get("reclaim-timer-wait-time", d.reclaim_timer_wait_time),
@@ -148,7 +148,7 @@ def parse_expired_leases(value: Any, path: str) -> ExpiredLeasesProcessing:
 
 def parse_multi_threading(value: Any, path: str) -> bool:
     obj = as_map(value, path)
-    check_keys(obj, path, keys4.MULTI_THREADING)
+    check_keys(obj, path, keys_common.MULTI_THREADING)
     enabled: bool = require(obj, "enable-multi-threading", path)
     return enabled
 
@@ -159,7 +159,7 @@ def check_minor_maps(
     """Maps hakea does not act on, checked as Kea checks them (the same in Dhcp4 and Dhcp6)."""
     if "sanity-checks" in dhcp4:
         obj = as_map(dhcp4["sanity-checks"], f"{root}/sanity-checks")
-        check_keys(obj, f"{root}/sanity-checks", keys4.SANITY_CHECKS)
+        check_keys(obj, f"{root}/sanity-checks", keys_common.SANITY_CHECKS)
         if "lease-checks" in obj:
             checks = ("none", "warn", "fix", "fix-del", "del")
             one_of(obj, "lease-checks", f"{root}/sanity-checks", checks, "warn")
@@ -169,19 +169,21 @@ def check_minor_maps(
         check_logger(logger, f"{root}/loggers[{i}]")
     if "config-control" in dhcp4:
         obj = as_map(dhcp4["config-control"], f"{root}/config-control")
-        check_keys(obj, f"{root}/config-control", keys4.CONFIG_CONTROL)
+        check_keys(obj, f"{root}/config-control", keys_common.CONFIG_CONTROL)
         for i, db in enumerate(
             as_list(obj.get("config-databases", []), f"{root}/config-control/config-databases")
         ):
             db_path = f"{root}/config-control/config-databases[{i}]"
-            _check_database(as_map(db, db_path), db_path, keys4.HOSTS_DATABASE)
+            _check_database(as_map(db, db_path), db_path, keys_common.HOSTS_DATABASE)
     if "compatibility" in dhcp4:
         path = f"{root}/compatibility"
-        check_keys(as_map(dhcp4["compatibility"], path), path, keys4.COMPATIBILITY)
+        check_keys(as_map(dhcp4["compatibility"], path), path, keys_common.COMPATIBILITY)
     if "dhcp-queue-control" in dhcp4:
         obj = as_map(dhcp4["dhcp-queue-control"], f"{root}/dhcp-queue-control")
         check_keys(
-            obj, f"{root}/dhcp-queue-control", {k: keys4.DHCP_QUEUE_CONTROL_TYPED.get(k, ANY) for k in obj}
+            obj,
+            f"{root}/dhcp-queue-control",
+            {k: keys_common.DHCP_QUEUE_CONTROL_TYPED.get(k, ANY) for k in obj},
         )
     if "host-reservation-identifiers" in dhcp4:
         path = f"{root}/host-reservation-identifiers"
@@ -192,7 +194,7 @@ def check_minor_maps(
 
 def _check_dhcp_ddns(value: Any, path: str) -> None:
     obj = as_map(value, path)
-    check_keys(obj, path, keys4.DHCP_DDNS)
+    check_keys(obj, path, keys_common.DHCP_DDNS)
     require(obj, "enable-updates", path)
     for key in ("server-ip", "sender-ip"):
         if key in obj:
@@ -207,11 +209,11 @@ def _check_dhcp_ddns(value: Any, path: str) -> None:
 
 def check_logger(value: Any, path: str) -> None:
     obj = as_map(value, path)
-    check_keys(obj, path, keys4.LOGGER)
+    check_keys(obj, path, keys_common.LOGGER)
     require(obj, "name", path)
     for i, output in enumerate(as_list(obj.get("output_options", []), f"{path}/output_options")):
         out_path = f"{path}/output_options[{i}]"
-        check_keys(as_map(output, out_path), out_path, keys4.LOGGER_OUTPUT)
+        check_keys(as_map(output, out_path), out_path, keys_common.LOGGER_OUTPUT)
 
 
 __all__ = [

@@ -202,12 +202,21 @@ def _extraneous_comma(text: str, pos: int) -> int:
     return len(before) - 1 if before.endswith(",") else -1
 
 
-def load_file(path: str, *, warnings: list[str] | None = None) -> Any:
-    """Read and parse a Kea configuration file; includes resolve relative to its directory."""
+def read_file(path: str) -> str:
+    """A configuration file's text; ConfigError naming the file when it cannot be read."""
     try:
         with open(path, encoding="utf-8") as f:
-            text = f.read()
+            return f.read()
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else str(exc)
         raise ConfigError(path, f"cannot read the configuration file: {reason}") from None
-    return loads(text, source=path, base_dir=os.path.dirname(os.path.abspath(path)), warnings=warnings)
+
+
+def file_dir(path: str) -> str:
+    """The directory a file's relative <?include?> paths resolve against."""
+    return os.path.dirname(os.path.abspath(path))
+
+
+def load_file(path: str, *, warnings: list[str] | None = None) -> Any:
+    """Read and parse a Kea configuration file; includes resolve relative to its directory."""
+    return loads(read_file(path), source=path, base_dir=file_dir(path), warnings=warnings)

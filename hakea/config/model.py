@@ -151,8 +151,26 @@ class HookLibrary:
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
+class HookedConfig:
+    """What the daemons ask of a DHCP configuration's hook libraries (Dhcp4Config, Dhcp6Config)."""
+
+    __slots__ = ()
+    hooks_libraries: tuple[HookLibrary, ...]
+
+    @property
+    def lease_cmds_loaded(self) -> bool:
+        return any(h.library.endswith("libdhcp_lease_cmds.so") for h in self.hooks_libraries)
+
+    @property
+    def ha_parameters(self) -> dict[str, Any] | None:
+        for h in self.hooks_libraries:
+            if h.library.endswith("libdhcp_ha.so"):
+                return h.parameters
+        return None
+
+
 @dataclass(slots=True, frozen=True)
-class Dhcp4Config:
+class Dhcp4Config(HookedConfig):
     subnets: tuple[Subnet4, ...] = ()  # every subnet, shared-network members included
     shared_networks: tuple[SharedNetwork4, ...] = ()
     client_classes: tuple[ClientClassDef, ...] = ()
@@ -175,14 +193,3 @@ class Dhcp4Config:
     multi_threading: bool = False
     dhcp4o6_port: int = 0
     raw: dict[str, Any] = field(default_factory=dict)  # the whole {"Dhcp4": {...}} as loaded
-
-    @property
-    def lease_cmds_loaded(self) -> bool:
-        return any(h.library.endswith("libdhcp_lease_cmds.so") for h in self.hooks_libraries)
-
-    @property
-    def ha_parameters(self) -> dict[str, Any] | None:
-        for h in self.hooks_libraries:
-            if h.library.endswith("libdhcp_ha.so"):
-                return h.parameters
-        return None

@@ -12,6 +12,7 @@ from hakea.config.model import (
     ClientClassDef,
     ControlSocket,
     ExpiredLeasesProcessing,
+    HookedConfig,
     HookLibrary,
     LeaseDatabase,
     OptionData,
@@ -116,7 +117,7 @@ class ServerId:
 
 
 @dataclass(slots=True, frozen=True)
-class Dhcp6Config:
+class Dhcp6Config(HookedConfig):
     subnets: tuple[Subnet6, ...] = ()
     shared_networks: tuple[SharedNetwork6, ...] = ()
     client_classes: tuple[ClientClassDef, ...] = ()
@@ -138,14 +139,3 @@ class Dhcp6Config:
     server_tag: str = ""
     relay_supplied_options: tuple[int, ...] = (65,)  # RSOO codes passed on (Kea: 65 always)
     raw: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def lease_cmds_loaded(self) -> bool:
-        return any(h.library.endswith("libdhcp_lease_cmds.so") for h in self.hooks_libraries)
-
-    @property
-    def ha_parameters(self) -> dict[str, Any] | None:
-        for h in self.hooks_libraries:
-            if h.library.endswith("libdhcp_ha.so"):
-                return h.parameters
-        return None

@@ -1,6 +1,6 @@
 """DHCPv6 parameters shared by the global, shared-network and subnet levels, and their inheritance.
 
-As for DHCPv4 (hakea.config.network4, whose helpers do the common work), Kea 2.2 fills in the
+As for DHCPv4 (hakea.config.network does the common work), Kea 2.2 fills in the
 global defaults, then derives inheritable values global -> shared network -> subnet and checks
 the effective values of each network. DHCPv6 adds (checked against kea-dhcp6 2.2.0):
 - preferred-lifetime with its min/max bounds, checked as valid-lifetime is;
@@ -18,11 +18,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hakea.config import keys6
 from hakea.config.errors import ConfigError
-from hakea.config.network4 import check_network, lifetime
-from hakea.config.values import check_keys
-from hakea.config.values6 import parse_ipv6
+from hakea.config.network import (
+    INHERITED_LAST,
+    INHERITED_LIFETIMES,
+    RESERVATION_DEFAULTS,
+    check_network,
+    lifetime,
+    timer_warnings,
+)
 
 # Kea's SimpleParser6 global defaults.
 GLOBAL_DEFAULTS6: dict[str, Any] = {
@@ -32,9 +36,7 @@ GLOBAL_DEFAULTS6: dict[str, Any] = {
     "t1-percent": 0.5,
     "t2-percent": 0.8,
     "rapid-commit": False,
-    "reservations-global": False,
-    "reservations-in-subnet": True,
-    "reservations-out-of-pool": False,
+    **RESERVATION_DEFAULTS,
 }
 
 # What a subnet takes from its shared network, and a shared network from the global level.
@@ -43,23 +45,11 @@ INHERITED6 = (
     "preferred-lifetime",
     "min-preferred-lifetime",
     "max-preferred-lifetime",
-    "valid-lifetime",
-    "min-valid-lifetime",
-    "max-valid-lifetime",
-    "renew-timer",
-    "rebind-timer",
-    "calculate-tee-times",
-    "t1-percent",
-    "t2-percent",
+    *INHERITED_LIFETIMES,
     "rapid-commit",
     "interface",
     "interface-id",
-    "cache-threshold",
-    "cache-max-age",
-    "store-extended-info",
-    "reservations-global",
-    "reservations-in-subnet",
-    "reservations-out-of-pool",
+    *INHERITED_LAST,
 )
 
 Triplet = tuple[int, int, int]
@@ -99,31 +89,7 @@ def lifetime_warnings(values: Mapping[str, Any], path: str, warnings: list[str])
             f"{path}/preferred-lifetime: {preferred} is greater than valid-lifetime ({valid}); "
             "addresses will be given the valid lifetime as preferred lifetime"
         )
-    for key in ("rebind-timer", "renew-timer"):
-        timer = values.get(key)
-        if timer is not None and timer >= valid:
-            warnings.append(
-                f"{path}/{key}: {timer} is not less than valid-lifetime ({valid}); it will not be sent"
-            )
-
-
-def parse_relay6(value: Any, path: str) -> tuple[int, ...]:
-    if not isinstance(value, dict):
-        raise ConfigError(path, "expected a map")
-    check_keys(value, path, keys6.RELAY)
-    if "ip-address" in value and "ip-addresses" in value:
-        raise ConfigError(path, "specify either ip-address or ip-addresses, not both")
-    if "ip-address" in value:
-        return (parse_ipv6(value["ip-address"], f"{path}/ip-address"),)
-    if "ip-addresses" not in value:
-        raise ConfigError(path, "relay must contain either ip-address or ip-addresses")
-    addresses = []
-    for i, text in enumerate(value["ip-addresses"]):
-        item_path = f"{path}/ip-addresses[{i}]"
-        if not isinstance(text, str):
-            raise ConfigError(item_path, "expected a string")
-        addresses.append(parse_ipv6(text, item_path))
-    return tuple(addresses)
+    timer_warnings(values, path, warnings)
 
 
 class SharedNetworkRules:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
-from hakea.config import keys4
+from hakea.config import keys_common
 from hakea.config.errors import ConfigError
 from hakea.config.model import OptionData
 from hakea.config.values import as_list, as_map, check_keys, require
@@ -116,7 +116,7 @@ class BaseOptionResolver(Generic[DefT]):
 
     def _add_definition(self, entry: Any, path: str) -> None:
         obj = as_map(entry, path)
-        check_keys(obj, path, keys4.OPTION_DEF)
+        check_keys(obj, path, keys_common.OPTION_DEF)
         name: str = require(obj, "name", path)
         code: int = require(obj, "code", path)
         type_: str = require(obj, "type", path)
@@ -169,7 +169,7 @@ class BaseOptionResolver(Generic[DefT]):
 
     def option_data(self, entry: Any, path: str) -> OptionData:
         obj = as_map(entry, path)
-        check_keys(obj, path, keys4.OPTION_DATA)
+        check_keys(obj, path, keys_common.OPTION_DATA)
         name: str | None = obj.get("name")
         code: int | None = obj.get("code")
         space: str = obj.get("space", self.SPACE)

@@ -1,8 +1,9 @@
 """ "subnet6" and "shared-networks" -> Subnet6 / SharedNetwork6 / Pool6 / PdPool6.
 
 Kea 2.2 facts matched here (checked against kea-dhcp6 2.2.0), beyond those shared with DHCPv4
-(automatic ids: shared networks' subnets first, then "subnet6", a counter that ignores explicit
-ids; duplicate ids and prefixes refused; subnets sorted by id, networks by name):
+(hakea.config.subnets: automatic ids, shared networks' subnets first, then "subnet6", a counter
+that ignores explicit ids; duplicate ids and prefixes refused; subnets sorted by id, networks by
+name; pools inside their subnet and not overlapping there):
 - the largest subnet id is 4294967294;
 - address pools are "first - last" or "prefix/len" (len 1..128), lie in their subnet and do not
   overlap each other there;
@@ -16,122 +17,35 @@ ids; duplicate ids and prefixes refused; subnets sorted by id, networks by name)
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from hakea.config import keys6
 from hakea.config.errors import ConfigError
 from hakea.config.model6 import PdPool6, Pool6, SharedNetwork6, Subnet6
-from hakea.config.network4 import check_common, client_class, inherit, local_values
+from hakea.config.network import inherit, local_values, parse_relay
 from hakea.config.network6 import (
     INHERITED6,
     SharedNetworkRules,
     check_interface_choice,
     check_network6,
     lifetime_warnings,
-    parse_relay6,
 )
 from hakea.config.options6 import OptionResolver6
 from hakea.config.reservations6 import ReservationSet6
-from hakea.config.values import UINT32_MAX, as_list, as_map, check_keys, require, string_list
-from hakea.config.values6 import ALL_ONES, ipv6_text, mask6, parse_ipv6, parse_prefix6, prefix_text
+from hakea.config.subnets import (
+    SubnetContext,
+    check_overlaps,
+    level_settings,
+    open_shared_network,
+    parse_address_pools,
+    subnet_settings,
+)
+from hakea.config.subnets import parse_networks as _parse_networks
+from hakea.config.values import as_list, as_map, check_keys, require
+from hakea.config.values6 import ALL_ONES, IPV6, ipv6_text, mask6, parse_ipv6, prefix_text
 
-SUBNET_ID_MAX = UINT32_MAX - 1
-
-
-@dataclass(slots=True)
-class SubnetContext6:
-    """State shared by all subnets of one configuration."""
-
-    resolver: OptionResolver6
-    warnings: list[str]
-    ip_reservations_unique: bool = True
-    next_auto_id: int = 1
-    ids: dict[int, str] = field(default_factory=dict)  # subnet id -> path of its subnet
-    prefixes: dict[tuple[int, int], str] = field(default_factory=dict)
-    pools: list[tuple[int, int, str]] = field(default_factory=list)  # first, last, path
-    pd_pools: list[tuple[int, int, str]] = field(default_factory=list)
-
-    def assign_id(self, obj: Mapping[str, Any], path: str) -> int:
-        subnet_id: int = obj.get("id", 0)
-        if subnet_id == 0:
-            subnet_id = self.next_auto_id
-            self.next_auto_id = 1 if subnet_id >= SUBNET_ID_MAX else subnet_id + 1
-        if subnet_id in self.ids:
-            where = f"{path}/id" if "id" in obj else path
-            raise ConfigError(
-                where, f"ID of the new IPv6 subnet '{subnet_id}' is already in use (by {self.ids[subnet_id]})"
-            )
-        self.ids[subnet_id] = path
-        return subnet_id
-
-
-def parse_pool_range6(text: str, path: str) -> tuple[int, int]:
-    """ "first - last" or "prefix/len" -> (first, last), inclusive."""
-    if "-" in text:
-        first_text, _, last_text = text.partition("-")
-        first = parse_ipv6(first_text.strip(), path)
-        last = parse_ipv6(last_text.strip(), path)
-        if first > last:
-            raise ConfigError(path, f"'{text}': the first address is after the last")
-        return first, last
-    if "/" in text:
-        base, length = parse_prefix6(text, path, lo=1)
-        first = base & mask6(length)
-        return first, first | (ALL_ONES >> length)
-    raise ConfigError(path, f"'{text}' is neither 'first - last' nor 'prefix/len'")
-
-
-def _range_text(first: int, last: int) -> str:
-    return f"{ipv6_text(first)}-{ipv6_text(last)}"
-
-
-def _check_overlaps(ranges: list[tuple[int, int]], path: str, key: str, what: str, where: str) -> list[int]:
-    """Indexes sorted by first address; refuses two ranges of one subnet that overlap."""
-    order = sorted(range(len(ranges)), key=lambda i: ranges[i][0])
-    for prev, cur in itertools.pairwise(order):
-        if ranges[cur][0] <= ranges[prev][1]:
-            later, other = max(prev, cur), min(prev, cur)
-            raise ConfigError(
-                f"{path}[{later}]/{key}",
-                f"{what} {_range_text(*ranges[later])} overlaps with {path.rsplit('/', 1)[-1]}[{other}] "
-                f"({_range_text(*ranges[other])}) in subnet {where}",
-            )
-    return order
-
-
-def _parse_pools(
-    value: Any, path: str, network: int, prefix_len: int, subnet_text: str, ctx: SubnetContext6
-) -> tuple[Pool6, ...]:
-    pools: list[Pool6] = []
-    for i, entry in enumerate(as_list(value, path)):
-        item_path = f"{path}[{i}]"
-        obj = as_map(entry, item_path)
-        check_keys(obj, item_path, keys6.POOL)
-        text: str = require(obj, "pool", item_path)
-        first, last = parse_pool_range6(text, f"{item_path}/pool")
-        mask = mask6(prefix_len)
-        if first & mask != network or last & mask != network:
-            raise ConfigError(
-                f"{item_path}/pool",
-                f"pool {_range_text(first, last)} does not match the prefix of its subnet {subnet_text}",
-            )
-        pools.append(
-            Pool6(
-                start=first,
-                end=last,
-                client_class=client_class(obj),
-                require_client_classes=string_list(
-                    obj.get("require-client-classes", []), f"{item_path}/require-client-classes"
-                ),
-                option_data=ctx.resolver.option_data_list(obj.get("option-data"), f"{item_path}/option-data"),
-            )
-        )
-    order = _check_overlaps([(p.start, p.end) for p in pools], path, "pool", "pool", subnet_text)
-    ctx.pools.extend((p.start, p.end, f"{path}[{i}]") for i, p in enumerate(pools))
-    return tuple(pools[i] for i in order)
+Context = SubnetContext[OptionResolver6]
 
 
 def _excluded_prefix(
@@ -173,7 +87,7 @@ def _excluded_prefix(
     return excluded, length
 
 
-def _parse_pd_pool(entry: Any, path: str, ctx: SubnetContext6) -> PdPool6:
+def _parse_pd_pool(entry: Any, path: str, ctx: Context) -> PdPool6:
     obj = as_map(entry, path)
     check_keys(obj, path, keys6.PD_POOL)
     text: str = require(obj, "prefix", path)
@@ -203,18 +117,14 @@ def _parse_pd_pool(entry: Any, path: str, ctx: SubnetContext6) -> PdPool6:
         delegated_len=delegated_len,
         excluded_prefix=excluded,
         excluded_prefix_len=excluded_len,
-        client_class=client_class(obj),
-        require_client_classes=string_list(
-            obj.get("require-client-classes", []), f"{path}/require-client-classes"
-        ),
-        option_data=ctx.resolver.option_data_list(obj.get("option-data"), f"{path}/option-data"),
+        **level_settings(obj, path, ctx.resolver),
     )
 
 
-def _parse_pd_pools(value: Any, path: str, subnet_text: str, ctx: SubnetContext6) -> tuple[PdPool6, ...]:
+def _parse_pd_pools(value: Any, path: str, subnet_text: str, ctx: Context) -> tuple[PdPool6, ...]:
     pools = [_parse_pd_pool(e, f"{path}[{i}]", ctx) for i, e in enumerate(as_list(value, path))]
     ranges = [(p.prefix, p.prefix | (ALL_ONES >> p.prefix_len)) for p in pools]
-    order = _check_overlaps(ranges, path, "prefix", "pd-pool", subnet_text)
+    order = check_overlaps(ranges, path, "prefix", "pd-pool", subnet_text, IPV6)
     ctx.pd_pools.extend((first, last, f"{path}[{i}]") for i, (first, last) in enumerate(ranges))
     return tuple(pools[i] for i in order)
 
@@ -223,88 +133,44 @@ def parse_subnet6(
     entry: Any,
     path: str,
     parent: Mapping[str, Any],
-    ctx: SubnetContext6,
+    ctx: Context,
     shared: SharedNetworkRules | None = None,
     network_relay: tuple[int, ...] = (),
 ) -> Subnet6:
     """One subnet; `parent` holds the inherited values, `shared` its shared network's rules."""
-    obj = as_map(entry, path)
-    check_keys(obj, path, keys6.SUBNET)
-    text: str = require(obj, "subnet", path)
-    base, prefix_len = parse_prefix6(text, f"{path}/subnet")
-    network = base & mask6(prefix_len)
-    subnet_text = prefix_text(network, prefix_len)
-    if base != network:
-        ctx.warnings.append(f"{path}/subnet: '{text}' has host bits set; using {subnet_text}")
-    if (network, prefix_len) in ctx.prefixes:
-        raise ConfigError(
-            f"{path}/subnet",
-            f"subnet with the prefix of '{subnet_text}' already exists "
-            f"({ctx.prefixes[(network, prefix_len)]})",
-        )
-    ctx.prefixes[(network, prefix_len)] = path
-    subnet_id = ctx.assign_id(obj, path)
-
-    check_common(obj, path)
-    check_interface_choice(obj, path, f"subnet {subnet_text}")
+    head = ctx.open_subnet(entry, path, keys6.SUBNET)
+    obj = head.obj
+    check_interface_choice(obj, path, f"subnet {head.text}")
     values = inherit(parent, local_values(obj, path, ctx.warnings, INHERITED6))
-    (valid_lo, valid, valid_hi), (pref_lo, preferred, pref_hi) = check_network6(values, path)
+    valid, (pref_lo, preferred, pref_hi) = check_network6(values, path)
     lifetime_warnings(values, path, ctx.warnings)
     if shared is not None:
-        shared.check_subnet(obj, path, subnet_text, values["rapid-commit"])
-    relay = parse_relay6(obj["relay"], f"{path}/relay") if "relay" in obj else network_relay
-
-    reservations = ReservationSet6(f"subnet {subnet_text}", ctx.ip_reservations_unique, (network, prefix_len))
-    for i, r in enumerate(as_list(obj.get("reservations", []), f"{path}/reservations")):
-        reservations.add(r, f"{path}/reservations[{i}]", ctx.resolver, ctx.warnings)
-
+        shared.check_subnet(obj, path, head.text, values["rapid-commit"])
+    relay = parse_relay(obj["relay"], f"{path}/relay", IPV6) if "relay" in obj else network_relay
+    reservations = ReservationSet6(
+        f"subnet {head.text}", ctx.ip_reservations_unique, (head.network, head.prefix_len)
+    ).add_all(obj.get("reservations", []), f"{path}/reservations", ctx.resolver, ctx.warnings)
     interface_id: str = values.get("interface-id", "")
     return Subnet6(
-        id=subnet_id,
-        network=network,
-        prefix_len=prefix_len,
-        pools=_parse_pools(obj.get("pools", []), f"{path}/pools", network, prefix_len, subnet_text, ctx),
-        pd_pools=_parse_pd_pools(obj.get("pd-pools", []), f"{path}/pd-pools", subnet_text, ctx),
-        option_data=ctx.resolver.option_data_list(obj.get("option-data"), f"{path}/option-data"),
-        relay_addresses=relay,
-        interface=values.get("interface", ""),
+        pools=parse_address_pools(obj.get("pools", []), f"{path}/pools", head, ctx, Pool6),
+        pd_pools=_parse_pd_pools(obj.get("pd-pools", []), f"{path}/pd-pools", head.text, ctx),
+        **subnet_settings(head, path, values, valid, relay, ctx.resolver),
         interface_id=interface_id.encode(),
-        client_class=client_class(obj),
-        require_client_classes=string_list(
-            obj.get("require-client-classes", []), f"{path}/require-client-classes"
-        ),
         preferred_lifetime=preferred,
-        valid_lifetime=valid,
         min_preferred_lifetime=pref_lo if "min-preferred-lifetime" in values else None,
         max_preferred_lifetime=pref_hi if "max-preferred-lifetime" in values else None,
-        min_valid_lifetime=valid_lo if "min-valid-lifetime" in values else None,
-        max_valid_lifetime=valid_hi if "max-valid-lifetime" in values else None,
-        renew_timer=values.get("renew-timer"),
-        rebind_timer=values.get("rebind-timer"),
-        calculate_tee_times=values["calculate-tee-times"],
-        t1_percent=values["t1-percent"],
-        t2_percent=values["t2-percent"],
         rapid_commit=values["rapid-commit"],
-        reservations=tuple(reservations.items),
-        reservation_mode_global=values["reservations-global"],
-        reservation_mode_in_subnet=values["reservations-in-subnet"],
+        reservations=reservations,
         shared_network=shared.name if shared is not None else None,
     )
 
 
-def parse_shared_network6(
-    entry: Any, path: str, parent: Mapping[str, Any], ctx: SubnetContext6
-) -> SharedNetwork6:
-    obj = as_map(entry, path)
-    check_keys(obj, path, keys6.SHARED_NETWORK)
-    name: str = require(obj, "name", path)
-    if not name:
-        raise ConfigError(f"{path}/name", "a shared network name must not be empty")
-    check_common(obj, path)
+def parse_shared_network6(entry: Any, path: str, parent: Mapping[str, Any], ctx: Context) -> SharedNetwork6:
+    obj, name = open_shared_network(entry, path, keys6.SHARED_NETWORK)
     check_interface_choice(obj, path, f"shared network {name}")
     values = inherit(parent, local_values(obj, path, ctx.warnings, INHERITED6))
     check_network6(values, path)
-    relay = parse_relay6(obj["relay"], f"{path}/relay") if "relay" in obj else ()
+    relay = parse_relay(obj["relay"], f"{path}/relay", IPV6) if "relay" in obj else ()
     rules = SharedNetworkRules(name, obj)
     subnets = [
         parse_subnet6(s, f"{path}/subnet6[{i}]", values, ctx, shared=rules, network_relay=relay)
@@ -317,48 +183,14 @@ def parse_shared_network6(
         relay_addresses=relay,
         interface=obj.get("interface", ""),
         interface_id=interface_id.encode(),
-        client_class=client_class(obj),
-        option_data=ctx.resolver.option_data_list(obj.get("option-data"), f"{path}/option-data"),
-        require_client_classes=string_list(
-            obj.get("require-client-classes", []), f"{path}/require-client-classes"
-        ),
+        **level_settings(obj, path, ctx.resolver),
     )
 
 
 def parse_networks6(
-    dhcp6: Mapping[str, Any], global_values: Mapping[str, Any], ctx: SubnetContext6
+    dhcp6: Mapping[str, Any], global_values: Mapping[str, Any], ctx: Context
 ) -> tuple[tuple[Subnet6, ...], tuple[SharedNetwork6, ...]]:
     """All subnets (sorted by id, shared-network members included) and the shared networks."""
-    networks: list[SharedNetwork6] = []
-    names: dict[str, str] = {}
-    # Shared networks first: their subnets take the first automatic ids, as in Kea.
-    for i, entry in enumerate(as_list(dhcp6.get("shared-networks", []), "Dhcp6/shared-networks")):
-        path = f"Dhcp6/shared-networks[{i}]"
-        network = parse_shared_network6(entry, path, global_values, ctx)
-        if network.name in names:
-            raise ConfigError(
-                f"{path}/name",
-                f"duplicate network '{network.name}' found in the configuration (see {names[network.name]})",
-            )
-        names[network.name] = path
-        networks.append(network)
-    subnets = [s for n in networks for s in n.subnets]
-    subnets += [
-        parse_subnet6(s, f"Dhcp6/subnet6[{i}]", global_values, ctx)
-        for i, s in enumerate(as_list(dhcp6.get("subnet6", []), "Dhcp6/subnet6"))
-    ]
-    _warn_cross_subnet_overlaps(ctx.pools, "pool", ctx.warnings)
-    _warn_cross_subnet_overlaps(ctx.pd_pools, "prefix", ctx.warnings)
-    return tuple(sorted(subnets, key=lambda s: s.id)), tuple(sorted(networks, key=lambda n: n.name))
-
-
-def _warn_cross_subnet_overlaps(ranges: list[tuple[int, int, str]], key: str, warnings: list[str]) -> None:
-    # Ranges inside one subnet were already checked; overlapping ranges of two subnets are accepted
-    # by Kea, but an address or prefix could then be leased twice under different subnet ids.
-    reach = -1
-    reach_path = ""
-    for first, last, path in sorted(ranges):
-        if first <= reach:
-            warnings.append(f"{path}/{key}: overlaps with {reach_path} in another subnet")
-        if last > reach:
-            reach, reach_path = last, path
+    return _parse_networks(
+        dhcp6, "Dhcp6", "subnet6", global_values, ctx, parse_shared_network6, parse_subnet6
+    )

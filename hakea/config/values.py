@@ -8,7 +8,7 @@ from a table of key -> Kind, so the parsers after it read values without re-chec
 from __future__ import annotations
 
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,3 +175,34 @@ def check_length(obj: Mapping[str, Any], key: str, path: str, limit: int) -> str
     if size > limit:
         raise ConfigError(f"{path}/{key}", f"must be at most {limit} bytes long, it is {size}")
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class AddressFamily:
+    """What the family-neutral parsers (subnets, pools, relays, reservations) need of addresses:
+    IPV4 below, IPV6 in values6. Used at load time only."""
+
+    name: str  # "IPv4" / "IPv6", as Kea's messages say it
+    bits: int
+    parse_address: Callable[[str, str], int]  # (text, key path) -> int, ConfigError naming the path
+    text: Callable[[int], str]
+    parse_prefix: Callable[[str, str], tuple[int, int]]  # a subnet's "address/len"
+    parse_pool_prefix: Callable[[str, str], tuple[int, int]]  # a pool's "address/len"
+
+    def mask(self, length: int) -> int:
+        """The network mask of a prefix length."""
+        all_ones = (1 << self.bits) - 1
+        return all_ones ^ (all_ones >> length)
+
+    def last(self, network: int, length: int) -> int:
+        """The last address of a prefix."""
+        return network | (((1 << self.bits) - 1) >> length)
+
+    def prefix_text(self, network: int, length: int) -> str:
+        return f"{self.text(network)}/{length}"
+
+    def range_text(self, first: int, last: int) -> str:
+        return f"{self.text(first)}-{self.text(last)}"
+
+
+IPV4 = AddressFamily("IPv4", 32, parse_ipv4, ipv4_text, parse_prefix, parse_prefix)

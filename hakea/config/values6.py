@@ -10,6 +10,7 @@ import ipaddress
 import socket
 
 from hakea.config.errors import ConfigError
+from hakea.config.values import AddressFamily
 
 ALL_ONES = (1 << 128) - 1
 
@@ -54,3 +55,10 @@ def in_prefix(address: int, network: int, length: int) -> bool:
 
 def is_multicast(address: int) -> bool:
     return address >> 120 == 0xFF
+
+
+def _parse_pool_prefix6(text: str, path: str) -> tuple[int, int]:
+    return parse_prefix6(text, path, lo=1)  # a pool prefix is 1..128 long (see subnets6)
+
+
+IPV6 = AddressFamily("IPv6", 128, parse_ipv6, ipv6_text, parse_prefix6, _parse_pool_prefix6)

@@ -12,14 +12,19 @@ v4-sztp-redirect (143, added in 2.3.6): they need an "option-def" or hex data, a
 Text is encoded as UTF-8. (Kea's own JSON reader turns a "\u00e9" escape into the single byte
 e9, and raw UTF-8 into UTF-8; after JSON decoding the two cannot be told apart here.)
 
-Configuration is encoded once, at load time (`encode_option_data`), so none of this runs per packet.
+The definition checks and the text <-> payload rules are the family-neutral ones of hakea.options;
+what is DHCPv4's own is here: one-byte codes, the standard tables, and the checks of
+vivco-suboptions (124) and vivso-suboptions (125). Configuration is encoded once, at load time
+(`encode_option_data`), so none of this runs per packet.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hakea.dhcp4.option_codecs import FIELD_TYPES, FieldError, decode_field, encode_field, parse_hex
+from hakea.dhcp4.option_codecs import decode_field, encode_field
+from hakea.options.definition import OptionDefinition, find_standard
+from hakea.options.encoding import encode_option_text, format_option_text, split_csv
 
 __all__ = [
     "AGENT_OPTIONS_SPACE",
@@ -33,78 +38,20 @@ __all__ = [
     "split_csv",
 ]
 
-# Types that consume the rest of the payload, so they can only end a record and cannot repeat.
-_TRAILING_ONLY = frozenset({"string", "binary"})
-
 
 @dataclass(frozen=True, slots=True)
-class OptionDef:
-    """One option format, standard or from a Kea "option-def" entry.
+class OptionDef(OptionDefinition):
+    """One DHCPv4 option format, standard or from a Kea "option-def" entry (see OptionDefinition)."""
 
-    `type` is a Kea type name ("uint8", "ipv4-address", "fqdn", "record", ...). For records,
-    `record_types` lists the field types and `array` makes the last field repeat (Kea ARM).
-    `encapsulate` names the option space carried as sub-options ("" when none).
-    """
-
-    name: str
-    code: int
-    type: str
-    array: bool = False
-    record_types: tuple[str, ...] = ()
     space: str = "dhcp4"
-    encapsulate: str = ""
 
-    def __post_init__(self) -> None:
-        where = f"option definition {self.name} ({self.code})"
-        if not self.name:
-            raise ValueError(f"{where}: name must not be empty")
+    def _check_code(self, where: str) -> None:
         if not 0 <= self.code <= 255 or (self.space == "dhcp4" and self.code in (0, 255)):
             raise ValueError(f"{where}: code must be 1..254 in the dhcp4 space (0 and 255 are pad/end)")
-        if self.type == "record":
-            if not self.record_types:
-                raise ValueError(f"{where}: a record needs record-types")
-            for i, field_type in enumerate(self.record_types):
-                if field_type not in FIELD_TYPES or field_type == "empty":
-                    raise ValueError(f"{where}: '{field_type}' is not a valid record field type")
-                last = i == len(self.record_types) - 1
-                if field_type in _TRAILING_ONLY and (not last or self.array):
-                    raise ValueError(f"{where}: a {field_type} field can only end a non-array record")
-        else:
-            if self.type not in FIELD_TYPES:
-                raise ValueError(f"{where}: '{self.type}' is not a valid option type")
-            if self.record_types:
-                raise ValueError(f"{where}: record-types given but type is not record")
-            if self.array and self.type in (_TRAILING_ONLY | {"empty"}):
-                raise ValueError(f"{where}: an array of {self.type} is not a valid option definition")
-
-    @classmethod
-    def custom(
-        cls,
-        name: str,
-        code: int,
-        type: str,
-        array: bool = False,
-        record_types: str = "",
-        space: str = "dhcp4",
-        encapsulate: str = "",
-    ) -> OptionDef:
-        """Build from an "option-def" entry's values ("record-types" is Kea's comma list)."""
-        fields = tuple(t.strip() for t in record_types.split(",") if t.strip())
-        return cls(name, code, type, array, fields, space, encapsulate)
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.code})"
 
 
-def _d(name: str, code: int, type_: str, array: bool = False, encap: str = "") -> OptionDef:
-    return OptionDef(name, code, type_, array, (), "dhcp4", encap)
-
-
-def _rec(name: str, code: int, *fields: str, array: bool = False) -> OptionDef:
-    return OptionDef(name, code, "record", array, fields, "dhcp4")
-
-
+_d = OptionDef.standard
+_rec = OptionDef.record
 _IP = "ipv4-address"
 
 _STANDARD: tuple[OptionDef, ...] = (
@@ -150,7 +97,7 @@ _STANDARD: tuple[OptionDef, ...] = (
     _d("nis-domain", 40, "string"),
     _d("nis-servers", 41, _IP, True),
     _d("ntp-servers", 42, _IP, True),
-    _d("vendor-encapsulated-options", 43, "empty", encap="vendor-encapsulated-options-space"),
+    _d("vendor-encapsulated-options", 43, "empty", encapsulate="vendor-encapsulated-options-space"),
     _d("netbios-name-servers", 44, _IP, True),
     _d("netbios-dd-server", 45, _IP, True),
     _d("netbios-node-type", 46, "uint8"),
@@ -188,7 +135,7 @@ _STANDARD: tuple[OptionDef, ...] = (
     _rec("slp-directory-agent", 78, "boolean", _IP, array=True),
     _rec("slp-service-scope", 79, "boolean", "string"),
     _rec("fqdn", 81, "uint8", "uint8", "uint8", "fqdn"),
-    _d("dhcp-agent-options", 82, "empty", encap="dhcp-agent-options-space"),
+    _d("dhcp-agent-options", 82, "empty", encapsulate="dhcp-agent-options-space"),
     _d("nds-servers", 85, _IP, True),
     _d("nds-tree-name", 86, "string"),
     _d("nds-context", 87, "string"),
@@ -250,36 +197,7 @@ AGENT_OPTIONS_SPACE: dict[int, OptionDef] = {
 
 def find_v4(name_or_code: str | int) -> OptionDef | None:
     """A standard DHCPv4 definition by Kea name ("routers") or code (3 or "3")."""
-    if isinstance(name_or_code, int):
-        return STANDARD_V4_BY_CODE.get(name_or_code)
-    found = STANDARD_V4.get(name_or_code)
-    if found is None and name_or_code.isdigit():
-        return STANDARD_V4_BY_CODE.get(int(name_or_code))
-    return found
-
-
-def split_csv(data: str) -> list[str]:
-    """Kea's CSV split of option data: fields separated by commas, "\\," is a literal comma,
-    fields are trimmed and empty fields dropped."""
-    if "\\," not in data:
-        return [t for t in (f.strip() for f in data.split(",")) if t]
-    fields: list[str] = []
-    current: list[str] = []
-    i, n = 0, len(data)
-    while i < n:
-        ch = data[i]
-        if ch == "\\" and i + 1 < n and data[i + 1] == ",":
-            current.append(",")
-            i += 2
-            continue
-        if ch == ",":
-            fields.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-        i += 1
-    fields.append("".join(current))
-    return [t for t in (f.strip() for f in fields) if t]
+    return find_standard(STANDARD_V4, STANDARD_V4_BY_CODE, name_or_code)
 
 
 def encode_option_data(defn: OptionDef | None, data: str, csv_format: bool = True) -> bytes:
@@ -290,42 +208,17 @@ def encode_option_data(defn: OptionDef | None, data: str, csv_format: bool = Tru
     option or a non-array record uses its first fields and ignores extra ones.
     Raises ValueError naming the bad value, the expected type and the option.
     """
+    payload = encode_option_text(defn, data, csv_format, encode_field)
     if defn is None or not csv_format:
-        try:
-            return parse_hex(data)
-        except FieldError as exc:
-            where = f" for option {defn.label}" if defn is not None else ""
-            raise ValueError(f"{exc}{where}") from None
-    if defn.type == "empty":
-        try:
-            return encode_field("empty", data)
-        except FieldError as exc:
-            raise ValueError(f"{exc} for option {defn.label}") from None
-    values = split_csv(data)
-    if not values:
-        raise ValueError(f"no option value specified for option {defn.label}")
-    fields = defn.record_types if defn.type == "record" else (defn.type,)
-    if len(values) < len(fields):
-        raise ValueError(
-            f"option {defn.label} needs {len(fields)} values ({', '.join(fields)}), got {len(values)}"
-        )
-    if defn.array:
-        # The last field repeats (for a plain array the only field does).
-        fields = fields + (fields[-1],) * (len(values) - len(fields))
-    out = bytearray()
-    for field_type, value in zip(fields, values, strict=False):
-        try:
-            out += encode_field(field_type, value)
-        except FieldError as exc:
-            raise ValueError(f"{exc} for option {defn.label}") from None
+        return payload
     if defn.space == "dhcp4" and defn == STANDARD_V4_BY_CODE.get(defn.code):
         if defn.code == 124:
-            _check_vivco(defn, bytes(out))
+            _check_vivco(defn, payload)
         elif defn.code == 125:
             # RFC 3925 section 4: enterprise number, then data-len of its (here empty) sub-options;
             # Kea 2.2 sends exactly this for a vivso-suboptions without sub-options.
-            out.append(0)
-    return bytes(out)
+            payload += b"\x00"
+    return payload
 
 
 def _check_vivco(defn: OptionDef, payload: bytes) -> None:
@@ -346,20 +239,4 @@ def format_option_data(defn: OptionDef | None, payload: bytes) -> str:
     Falls back to hex digits (to be used with csv-format false) when there is no definition or
     the payload does not fit it.
     """
-    if defn is None or defn.type == "empty":
-        return payload.hex()
-    fields = defn.record_types if defn.type == "record" else (defn.type,)
-    texts: list[str] = []
-    pos = 0
-    try:
-        for field_type in fields:
-            text, pos = decode_field(field_type, payload, pos)
-            texts.append(text)
-        while defn.array and pos < len(payload):
-            text, pos = decode_field(fields[-1], payload, pos)
-            texts.append(text)
-    except FieldError:
-        return payload.hex()
-    if pos != len(payload):
-        return payload.hex()
-    return ", ".join(texts)
+    return format_option_text(defn, payload, decode_field)

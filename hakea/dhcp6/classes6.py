@@ -1,4 +1,4 @@
-"""Client classification for DHCPv6 queries, in Kea 2.2's order (see hakea.dhcp4.classes4 for
+"""Client classification for DHCPv6 queries, in Kea 2.2's order (hakea.classify.classifier runs
 the passes: built-ins and HA classes, "early" tests, KNOWN/UNKNOWN with reservation classes and
 the KNOWN-dependent tests, then required classes once the leases are chosen).
 
@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from hakea.classify import Expression, PacketMeta, compile_expression, vendor_class_name
-from hakea.config.model import ClientClassDef
+from hakea.classify import Expression, compile_expression, vendor_class_name
+from hakea.classify.classifier import ClassDef, Classes, ClassifierBase
 
-Classes = dict[str, None]
-"""An ordered set of class names (values unused)."""
+__all__ = ["Classes", "Classifier6", "PacketView6", "RelayView6", "options_by_code"]
 
 
 @dataclass(slots=True)
@@ -47,28 +46,13 @@ def _compile6(text: str) -> Expression:
     return compile_expression(text, family=6)
 
 
-class Classifier6:
+class Classifier6(ClassifierBase[PacketView6]):
     """Compiles the configured client classes once; classifies one query per call."""
 
-    __slots__ = ("_by_name", "_early", "_late")
+    __slots__ = ()
 
-    def __init__(self, classes: Sequence[ClientClassDef]) -> None:
-        self._by_name: dict[str, Expression | None] = {}
-        self._early: list[tuple[str, Expression]] = []
-        self._late: list[tuple[str, Expression]] = []
-        late_names: set[str] = set()
-        for cdef in classes:
-            expression = _compile6(cdef.test) if cdef.test.strip() else None
-            self._by_name[cdef.name] = expression
-            if cdef.only_if_required or expression is None:
-                continue
-            # Kea defers a class whose test uses KNOWN/UNKNOWN (or a deferred class) until the
-            # host reservation lookup has been done.
-            if expression.depends_on_known or not expression.referenced_classes.isdisjoint(late_names):
-                late_names.add(cdef.name)
-                self._late.append((cdef.name, expression))
-            else:
-                self._early.append((cdef.name, expression))
+    def __init__(self, classes: Sequence[ClassDef]) -> None:
+        super().__init__(classes, _compile6)
 
     @staticmethod
     def builtins(view: PacketView6, extra: Iterable[str] = ()) -> Classes:
@@ -81,38 +65,3 @@ class Classifier6:
         for name in extra:
             classes[name] = None
         return classes
-
-    @property
-    def has_tests(self) -> bool:
-        return bool(self._early or self._late)
-
-    @property
-    def has_late(self) -> bool:
-        return bool(self._late)
-
-    def classify_early(self, view: PacketView6, classes: Classes, meta: PacketMeta | None = None) -> None:
-        for name, expr in self._early:
-            if name not in classes and expr.evaluate(view, classes, meta):
-                classes[name] = None
-
-    def classify_late(
-        self, view: PacketView6, classes: Classes, known: bool, reserved: Iterable[str],
-        meta: PacketMeta | None = None,
-    ) -> None:  # fmt: skip
-        classes["KNOWN" if known else "UNKNOWN"] = None
-        for name in reserved:
-            classes[name] = None
-        for name, expr in self._late:
-            if name not in classes and expr.evaluate(view, classes, meta):
-                classes[name] = None
-
-    def classify_required(
-        self, view: PacketView6, classes: Classes, names: Iterable[str], meta: PacketMeta | None = None
-    ) -> None:
-        """require-client-classes: a class without a test is assigned unconditionally."""
-        for name in names:
-            if name in classes or name not in self._by_name:
-                continue
-            expr = self._by_name[name]
-            if expr is None or expr.evaluate(view, classes, meta):
-                classes[name] = None

@@ -5,8 +5,11 @@ kea-dhcp6 2.2.0: every code below is one it refuses to let an "option-def" overr
 no other in 1..1024; every name is accepted in "option-data"; and the payloads it sends for
 sample data match encode_option_data6 (tests/unit/dhcp6/kea22_option6_payloads.json).
 
-Field encoders are those of hakea.dhcp4.option_codecs, except `tuple`: a DHCPv6 tuple has a
-2-byte length (RFC 8415 section 21.16 opaque data, bootfile-param, vendor-class data).
+The definition checks and the text <-> payload rules are the family-neutral ones of hakea.options,
+and the field encoders those of hakea.dhcp4.option_codecs, except `tuple`: a DHCPv6 tuple has a
+2-byte length (RFC 8415 section 21.16 opaque data, bootfile-param, vendor-class data). What is
+DHCPv6's own is here: 16-bit codes, the standard tables, empty address/fqdn/tuple arrays, and the
+check of vendor-class (16).
 
 Configuration is encoded once, at load time, so none of this runs per packet.
 """
@@ -16,8 +19,9 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from hakea.dhcp4.option_codecs import FIELD_TYPES, FieldError, decode_field, encode_field, parse_hex
-from hakea.dhcp4.options import split_csv
+from hakea.dhcp4.option_codecs import FieldError, decode_field, encode_field
+from hakea.options.definition import OptionDefinition, find_standard
+from hakea.options.encoding import encode_option_text, format_option_text
 
 __all__ = [
     "OTHER_SPACES_V6",
@@ -29,78 +33,24 @@ __all__ = [
     "format_option_data6",
 ]
 
-_TRAILING_ONLY = frozenset({"string", "binary"})
-_INT_TYPES = frozenset({"uint8", "uint16", "uint32", "int8", "int16", "int32"})
 _U16 = struct.Struct("!H")
 
 
 @dataclass(frozen=True, slots=True)
-class OptionDef6:
-    """One DHCPv6 option format, standard or from a Kea "option-def" entry (the same shape as
-    hakea.dhcp4.options.OptionDef, with 16-bit codes). For records, `record_types` lists the
-    field types and `array` makes the last one repeat; `encapsulate` names the option space
-    carried as sub-options ("" when none)."""
+class OptionDef6(OptionDefinition):
+    """One DHCPv6 option format, standard or from a Kea "option-def" entry (see OptionDefinition;
+    the same shape as hakea.dhcp4.options.OptionDef, with 16-bit codes)."""
 
-    name: str
-    code: int
-    type: str
-    array: bool = False
-    record_types: tuple[str, ...] = ()
     space: str = "dhcp6"
-    encapsulate: str = ""
 
-    def __post_init__(self) -> None:
-        where = f"option definition {self.name} ({self.code})"
-        if not self.name:
-            raise ValueError(f"{where}: name must not be empty")
+    def _check_code(self, where: str) -> None:
         if not 1 <= self.code <= 0xFFFF:
             # Kea 2.2: "invalid option code '0': reserved value", and at most 65535.
             raise ValueError(f"{where}: code must be 1..65535")
-        if self.type == "record":
-            if not self.record_types:
-                raise ValueError(f"{where}: a record needs record-types")
-            for i, field_type in enumerate(self.record_types):
-                if field_type not in FIELD_TYPES or field_type == "empty":
-                    raise ValueError(f"{where}: '{field_type}' is not a valid record field type")
-                last = i == len(self.record_types) - 1
-                if field_type in _TRAILING_ONLY and (not last or self.array):
-                    raise ValueError(f"{where}: a {field_type} field can only end a non-array record")
-        else:
-            if self.type not in FIELD_TYPES:
-                raise ValueError(f"{where}: '{self.type}' is not a valid option type")
-            if self.record_types:
-                raise ValueError(f"{where}: record-types given but type is not record")
-            if self.array and self.type in (_TRAILING_ONLY | {"empty"}):
-                raise ValueError(f"{where}: an array of {self.type} is not a valid option definition")
-
-    @classmethod
-    def custom(
-        cls,
-        name: str,
-        code: int,
-        type: str,
-        array: bool = False,
-        record_types: str = "",
-        space: str = "dhcp6",
-        encapsulate: str = "",
-    ) -> OptionDef6:
-        """Build from an "option-def" entry's values ("record-types" is Kea's comma list)."""
-        fields = tuple(t.strip() for t in record_types.split(",") if t.strip())
-        return cls(name, code, type, array, fields, space, encapsulate)
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.code})"
 
 
-def _d(name: str, code: int, type_: str, array: bool = False, encap: str = "") -> OptionDef6:
-    return OptionDef6(name, code, type_, array, (), "dhcp6", encap)
-
-
-def _rec(name: str, code: int, *fields: str, array: bool = False) -> OptionDef6:
-    return OptionDef6(name, code, "record", array, fields, "dhcp6")
-
-
+_d = OptionDef6.standard
+_rec = OptionDef6.record
 _IP6 = "ipv6-address"
 
 _STANDARD: tuple[OptionDef6, ...] = (
@@ -119,7 +69,7 @@ _STANDARD: tuple[OptionDef6, ...] = (
     _d("rapid-commit", 14, "empty"),
     _d("user-class", 15, "binary"),
     _rec("vendor-class", 16, "uint32", "binary"),
-    _d("vendor-opts", 17, "uint32", encap="vendor-opts-space"),
+    _d("vendor-opts", 17, "uint32", encapsulate="vendor-opts-space"),
     _d("interface-id", 18, "binary"),
     _d("reconf-msg", 19, "uint8"),
     _d("reconf-accept", 20, "empty"),
@@ -161,7 +111,7 @@ _STANDARD: tuple[OptionDef6, ...] = (
     _rec("nii", 62, "uint8", "uint8", "uint8"),
     _d("aftr-name", 64, "fqdn"),
     _d("erp-local-domain-name", 65, "fqdn"),
-    _d("rsoo", 66, "empty", encap="rsoo-opts"),
+    _d("rsoo", 66, "empty", encapsulate="rsoo-opts"),
     _d("pd-exclude", 67, "ipv6-prefix"),
     _rec("rdnss-selection", 74, _IP6, "uint8", "fqdn", array=True),
     _d("client-linklayer-addr", 79, "binary"),
@@ -170,9 +120,9 @@ _STANDARD: tuple[OptionDef6, ...] = (
     _d("inf-max-rt", 83, "uint32"),
     _d("dhcpv4-message", 87, "binary"),
     _d("dhcp4o6-server-addr", 88, _IP6, True),
-    _d("s46-cont-mape", 94, "empty", encap="s46-cont-mape-options"),
-    _d("s46-cont-mapt", 95, "empty", encap="s46-cont-mapt-options"),
-    _d("s46-cont-lw", 96, "empty", encap="s46-cont-lw-options"),
+    _d("s46-cont-mape", 94, "empty", encapsulate="s46-cont-mape-options"),
+    _d("s46-cont-mapt", 95, "empty", encapsulate="s46-cont-mapt-options"),
+    _d("s46-cont-lw", 96, "empty", encapsulate="s46-cont-lw-options"),
     _d("v6-captive-portal", 103, "string"),
     _d("relay-source-port", 135, "uint16"),
     _d("ipv6-address-andsf", 143, _IP6, True),
@@ -211,12 +161,7 @@ OTHER_SPACES_V6: dict[str, dict[int, OptionDef6]] = {
 
 def find_v6(name_or_code: str | int) -> OptionDef6 | None:
     """A standard DHCPv6 definition by Kea name ("dns-servers") or code (23 or "23")."""
-    if isinstance(name_or_code, int):
-        return STANDARD_V6_BY_CODE.get(name_or_code)
-    found = STANDARD_V6.get(name_or_code)
-    if found is None and name_or_code.isdigit():
-        return STANDARD_V6_BY_CODE.get(int(name_or_code))
-    return found
+    return find_standard(STANDARD_V6, STANDARD_V6_BY_CODE, name_or_code)
 
 
 def _encode_field6(field_type: str, text: str) -> bytes:
@@ -245,43 +190,14 @@ def encode_option_data6(defn: OptionDef6 | None, data: str, csv_format: bool = T
     `defn` None (no definition) or `csv_format` False: `data` is hexadecimal (see parse_hex).
     Otherwise `data` is Kea's CSV text for the definition's type; as in Kea a single-valued
     option or a non-array record uses its first fields and ignores extra ones, and a plain
-    array of addresses, fqdns or tuples may be empty. Raises ValueError naming the bad value,
-    the expected type and the option.
+    array of addresses, fqdns or tuples may be empty ("dns-servers" with no data is an empty
+    option, an empty integer array is refused: "option 6 empty"). Raises ValueError naming the
+    bad value, the expected type and the option.
     """
-    if defn is None or not csv_format:
-        try:
-            return parse_hex(data)
-        except FieldError as exc:
-            where = f" for option {defn.label}" if defn is not None else ""
-            raise ValueError(f"{exc}{where}") from None
-    if defn.type == "empty":
-        try:
-            return encode_field("empty", data)
-        except FieldError as exc:
-            raise ValueError(f"{exc} for option {defn.label}") from None
-    values = split_csv(data)
-    if not values:
-        # Kea 2.2 accepts an empty address, fqdn or tuple array ("dns-servers" with no data is
-        # an empty option) but refuses an empty integer array ("option 6 empty").
-        if defn.array and defn.type != "record" and defn.type not in _INT_TYPES:
-            return b""
-        raise ValueError(f"no option value specified for option {defn.label}")
-    fields = defn.record_types if defn.type == "record" else (defn.type,)
-    if len(values) < len(fields):
-        raise ValueError(
-            f"option {defn.label} needs {len(fields)} values ({', '.join(fields)}), got {len(values)}"
-        )
-    if defn.array:
-        fields = fields + (fields[-1],) * (len(values) - len(fields))
-    out = bytearray()
-    for field_type, value in zip(fields, values, strict=False):
-        try:
-            out += _encode_field6(field_type, value)
-        except FieldError as exc:
-            raise ValueError(f"{exc} for option {defn.label}") from None
-    if defn.space == "dhcp6" and defn.code == 16 and defn == STANDARD_V6_BY_CODE[16]:
-        _check_vendor_class(defn, bytes(out))
-    return bytes(out)
+    payload = encode_option_text(defn, data, csv_format, _encode_field6, empty_arrays=True)
+    if defn is not None and csv_format and defn.code == 16 and defn == STANDARD_V6_BY_CODE[16]:
+        _check_vendor_class(defn, payload)
+    return payload
 
 
 def _check_vendor_class(defn: OptionDef6, payload: bytes) -> None:
@@ -299,21 +215,4 @@ def _check_vendor_class(defn: OptionDef6, payload: bytes) -> None:
 def format_option_data6(defn: OptionDef6 | None, payload: bytes) -> str:
     """Payload -> Kea CSV text (for logging and config-get); never raises. Falls back to hex
     digits (for csv-format false) when there is no definition or the payload does not fit it."""
-    if defn is None or defn.type == "empty":
-        return payload.hex()
-    fields = defn.record_types if defn.type == "record" else (defn.type,)
-    texts: list[str] = []
-    pos = 0
-    try:
-        if not (defn.array and defn.type != "record" and not payload):
-            for field_type in fields:
-                text, pos = _decode_field6(field_type, payload, pos)
-                texts.append(text)
-        while defn.array and pos < len(payload):
-            text, pos = _decode_field6(fields[-1], payload, pos)
-            texts.append(text)
-    except FieldError:
-        return payload.hex()
-    if pos != len(payload):
-        return payload.hex()
-    return ", ".join(texts)
+    return format_option_text(defn, payload, _decode_field6)

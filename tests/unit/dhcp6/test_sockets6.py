@@ -130,10 +130,10 @@ def test_solicits_that_waited_less_than_the_target_are_served(
     pair: tuple[Dhcp6Socket, socket.socket, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     s, sender, port = pair
+    before = sockets6._time()  # the datagram arrives later: it cannot have waited more than this
     sender.sendto(_relayed(SOLICIT), ("::1", port))
-    now = sockets6._time()
-    monkeypatch.setattr(sockets6, "_time", lambda: now + sockets6.QUEUE_TARGET / 2)
-    s.above_until = now  # even in a standing queue
+    monkeypatch.setattr(sockets6, "_time", lambda: before + sockets6.QUEUE_TARGET / 2)
+    s.above_until = before  # even in a standing queue
     assert client_message_type(s.receive(4096)[0]) == SOLICIT
     assert s.stale_dropped == 0
 
