@@ -10,11 +10,14 @@ import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.lab import VENV_BIN, Procs, wait_until
+from tests.e2e.lab import VENV_BIN, Lab, Procs, short_dir, wait_until
+
+if TYPE_CHECKING:
+    from tests.e2e.kea import Netns
 
 HAKEA_DHCP4 = str(VENV_BIN / "hakea-dhcp4")
 LEASE_CMDS = "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so"
@@ -100,6 +103,21 @@ def start_hakea(procs: Procs, name: str, config: Path, sock_path: Path, *, port:
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Short paths: a UNIX socket path must fit in 108 bytes.
     return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture
+def pair_dir(workdir: Path) -> Path:
+    """A directory of its own for each test's servers (their files keep their usual names)."""
+    return short_dir(workdir, "p")
+
+
+@pytest.fixture(scope="module")
+def cl(net: Lab) -> Iterator[Netns]:
+    """A thread in the client namespace "cl" of the module's lab `net` (tests.e2e.kea.Netns)."""
+    from tests.e2e.kea import Netns  # tests.e2e.kea imports this module
+
+    with Netns(net.ns("cl")) as ns:
+        yield ns
 
 
 @pytest.fixture(scope="module")

@@ -299,18 +299,16 @@ def _openssl(*args: str | Path) -> None:
     subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True)
 
 
+_NEW_EC_KEY = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout")  # + key file
+
+
 def make_ca(directory: Path, name: str) -> tuple[Path, Path]:
     """A self-signed EC CA: (certificate, key)."""
     cert, key = directory / f"{name}.pem", directory / f"{name}.key"
     _openssl(
         "req",
         "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-keyout",
+        *_NEW_EC_KEY,
         key,
         "-out",
         cert,
@@ -331,12 +329,7 @@ def make_leaf(directory: Path, name: str, ca: tuple[Path, Path], *, server: bool
     cert, key, csr, ext = (directory / f"{name}.{s}" for s in ("pem", "key", "csr", "ext"))
     _openssl(
         "req",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-keyout",
+        *_NEW_EC_KEY,
         key,
         "-out",
         csr,

@@ -136,6 +136,109 @@ def new_xid() -> int:
     return int.from_bytes(os.urandom(3), "big")
 
 
+def random_duid(n: int) -> bytes:
+    """DUID-LLT, DUID-EN, DUID-LL and DUID-UUID in turn, random contents (RFC 8415 section 11)."""
+    kind = n % 4
+    if kind == 0:
+        return struct.pack("!HHI", 1, 1, int.from_bytes(os.urandom(4), "big")) + os.urandom(6)
+    if kind == 1:
+        return struct.pack("!HI", 2, 2495) + os.urandom(1 + n % 12)
+    if kind == 2:
+        return struct.pack("!HH", 3, 1) + os.urandom(6)
+    return struct.pack("!H", 4) + os.urandom(16)
+
+
+def client_message(msg_type: int, xid: int, duid: bytes, *ias: bytes,
+                   server_id: bytes | None = None) -> bytes:  # fmt: skip
+    """A client's message: Client Identifier, Server Identifier (when given), Elapsed Time 0, the
+    IAs, and an ORO asking for DNS servers."""
+    sid = [opt(OPT_SERVERID, server_id)] if server_id is not None else []
+    return message(msg_type, xid, opt(OPT_CLIENTID, duid), *sid, opt(OPT_ELAPSED, b"\x00\x00"), *ias,
+                   opt(OPT_ORO, struct.pack("!H", 23)))  # fmt: skip
+
+
+def relay_forw(client_msg: bytes, port: int, link: str, interface_id: bytes | None,
+               peer: str = "fe80::1") -> bytes:  # fmt: skip
+    """`client_msg` in a Relay-forw from link `link`, with a Relay Source Port option naming `port`
+    (RFC 8357: the server answers there) and an Interface-Id when given."""
+    options = opt(OPT_RELAY_SOURCE_PORT, struct.pack("!H", port))
+    if interface_id is not None:
+        options += opt(OPT_INTERFACE_ID, interface_id)
+    head = struct.pack("!BB", RELAY_FORW, 0) + addr(link) + addr(peer)
+    return head + options + opt(OPT_RELAY_MSG, client_msg)
+
+
+def relayed_reply(data: bytes) -> tuple[Reply6, list[tuple[int, bytes]]] | None:
+    """The client message in a Relay-reply, and the relay's other options; None for anything else."""
+    if len(data) < 34 or data[0] != RELAY_REPL:
+        return None
+    relay_options = parse_options(data[34:])
+    inner = next((p for c, p in relay_options if c == OPT_RELAY_MSG), None)
+    if inner is None or len(inner) < 4:
+        return None
+    return parse_client(inner), [(c, p) for c, p in relay_options if c != OPT_RELAY_MSG]
+
+
+Answers = dict[int, list[tuple[str, Reply6]]]
+
+
+def relay_to_all(targets: dict[str, tuple[str, int]], messages: list[bytes], *, bind: str, link: str,
+                 interface_id: bytes = b"lb", window: int = 32, tries: int = 1, quiet: float = 0.5,
+                 timeout: float = 20.0) -> Answers:  # fmt: skip
+    """Each client message, relayed (Relay-forw from `bind` on link `link`), to every server of
+    `targets` (name -> address, port) at once, as a multicast reaches all: at most `window` clients
+    waiting for an answer, a client unanswered for 1 s sent again (`tries` in all). Ends `quiet` s
+    after the last answer once nobody waits, so a second server answering late is seen. Returns each
+    xid's answers as (server name, reply), in the order they came."""
+    by_sender = {target: name for name, target in targets.items()}
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 21)
+    sock.bind((bind, 0))
+    port = int(sock.getsockname()[1])
+    queue = list(reversed(messages))
+    waiting: dict[int, tuple[float, int, bytes]] = {}  # xid -> (sent at, times sent, datagram)
+    answers: Answers = {}
+    deadline = time.monotonic() + timeout
+    last = time.monotonic()
+
+    def send(data: bytes) -> None:
+        for target in targets.values():
+            sock.sendto(data, target)
+
+    try:
+        while (now := time.monotonic()) < deadline:
+            while queue and len(waiting) < window:
+                msg = queue.pop()
+                data = relay_forw(msg, port, link, interface_id)
+                send(data)
+                waiting[int.from_bytes(msg[1:4], "big")] = (now, 1, data)
+            for xid, (at, sent, data) in list(waiting.items()):
+                if now - at > 1.0:
+                    if sent < tries:
+                        send(data)
+                        waiting[xid] = (now, sent + 1, data)
+                    else:
+                        del waiting[xid]  # unanswered
+            if not queue and not waiting and now - last > quiet:
+                break
+            sock.settimeout(0.02)
+            try:
+                data, sender = sock.recvfrom(65536)
+            except TimeoutError:
+                continue
+            relayed = relayed_reply(data)
+            if relayed is None:
+                continue
+            reply = relayed[0]
+            name = by_sender.get((sender[0], sender[1]), sender[0])
+            answers.setdefault(reply.xid, []).append((name, reply))
+            waiting.pop(reply.xid, None)
+            last = time.monotonic()
+        return answers
+    finally:
+        sock.close()
+
+
 class Relay6:
     """A relay agent on `bind` (an ephemeral port), forwarding to `server`; the relayed clients are
     on the link `link` (the Relay-forw link-address)."""
@@ -152,12 +255,14 @@ class Relay6:
     def close(self) -> None:
         self.sock.close()
 
+    def __enter__(self) -> Relay6:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def forward(self, client_msg: bytes, peer: str = "fe80::1") -> None:
-        options = opt(OPT_RELAY_SOURCE_PORT, struct.pack("!H", self.port))
-        if self.interface_id is not None:
-            options += opt(OPT_INTERFACE_ID, self.interface_id)
-        relay = struct.pack("!BB", RELAY_FORW, 0) + addr(self.link) + addr(peer) + options
-        self.sock.sendto(relay + opt(OPT_RELAY_MSG, client_msg), self.server)
+        self.sock.sendto(relay_forw(client_msg, self.port, self.link, self.interface_id, peer), self.server)
 
     def receive(self, xid: int, timeout: float) -> Reply6 | None:
         deadline = time.monotonic() + timeout
@@ -167,15 +272,10 @@ class Relay6:
                 data, _ = self.sock.recvfrom(65536)
             except TimeoutError:
                 return None
-            if len(data) < 34 or data[0] != RELAY_REPL:
-                continue
-            relay_options = parse_options(data[34:])
-            inner = next((p for c, p in relay_options if c == OPT_RELAY_MSG), None)
-            if inner is None or len(inner) < 4:
-                continue
-            reply = parse_client(inner)
-            if reply.xid == xid:
-                reply.relay_options = [(c, p) for c, p in relay_options if c != OPT_RELAY_MSG]
+            relayed = relayed_reply(data)
+            if relayed is not None and relayed[0].xid == xid:
+                reply = relayed[0]
+                reply.relay_options = relayed[1]
                 return reply
         return None
 

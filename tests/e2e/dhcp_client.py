@@ -140,6 +140,12 @@ class Relay:
     def close(self) -> None:
         self.sock.close()
 
+    def __enter__(self) -> Relay:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def send(self, data: bytes) -> None:
         self.sock.sendto(data, self.server)
 

@@ -13,11 +13,14 @@ import os
 import signal
 import socket
 import subprocess
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
+from tests.e2e import dhcp_client as dc
 from tests.e2e.conftest import HAKEA_DHCP4, LEASE_CMDS, ctl
 from tests.e2e.lab import Procs, post, wait_until
 
@@ -92,20 +95,28 @@ def dhcp4_config(
 
 
 @dataclass
-class HAServer:
-    """One hakea-dhcp4 process. `command` talks to it: over HTTP at its peer URL by default, over
-    its UNIX control socket when it has one and lives in a namespace the test cannot reach."""
+class Daemon:
+    """One hakea daemon process (hakea-dhcp4 here, hakea-dhcp6 in tests.e2e.dhcp6_fixtures) kept by
+    PID. `command` talks to it over its UNIX control socket when it has one (a server in a namespace
+    the test cannot reach), else over HTTP at its peer URL."""
+
+    FAMILY: ClassVar[int] = 4
+    PROGRAM: ClassVar[str] = HAKEA_DHCP4
 
     name: str
-    url: str
     workdir: Path
     procs: Procs
     config: dict[str, Any]
-    port: int | None = None  # DHCP server port (-p); None: 67
+    port: int | None = None  # DHCP server port (-p); None: the standard one
+    url: str = ""
+    control_socket: Path | None = None
     argv_prefix: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
-    control_socket: Path | None = None
     proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def service(self) -> str:
+        return f"dhcp{self.FAMILY}"
 
     @property
     def config_path(self) -> Path:
@@ -113,19 +124,20 @@ class HAServer:
 
     @property
     def lease_file(self) -> Path:
-        return Path(self.config["Dhcp4"]["lease-database"]["name"])
+        return Path(self.config[f"Dhcp{self.FAMILY}"]["lease-database"]["name"])
 
     def write_config(self) -> None:
         self.config_path.write_text(json.dumps(self.config, indent=2))
 
-    def start(self, timeout: float = 10.0) -> HAServer:
+    def argv(self) -> list[str]:
+        argv = [*self.argv_prefix, self.PROGRAM, "-c", str(self.config_path), "-d"]
+        return argv if self.port is None else [*argv, "-p", str(self.port)]
+
+    def start(self, timeout: float = 10.0) -> Self:
         self.write_config()
         if self.control_socket is not None and self.control_socket.exists():
             self.control_socket.unlink()
-        argv = [*self.argv_prefix, HAKEA_DHCP4, "-c", str(self.config_path), "-d"]
-        if self.port is not None:
-            argv += ["-p", str(self.port)]
-        proc = self.procs.start(self.name, argv, env=self.env)
+        proc = self.procs.start(self.name, self.argv(), env=self.env)
         self.proc = proc
 
         def up() -> bool:
@@ -136,16 +148,20 @@ class HAServer:
             except Exception:
                 return False
 
-        wait_until(up, timeout, interval=0.05, what=f"{self.name} listening")
+        wait_until(up, timeout, interval=0.05, what=f"{self.name} up")
         return self
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.proc is not None:
             self.procs.kill(self.proc, sig)
 
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
     def signal(self, sig: int) -> None:
         """Send a signal without waiting (SIGSTOP / SIGCONT); by PID, never by name."""
-        assert self.proc is not None and self.proc.poll() is None
+        assert self.running and self.proc is not None
         os.kill(self.proc.pid, sig)
 
     def log(self) -> str:
@@ -154,20 +170,26 @@ class HAServer:
     def log_count(self, message_id: str) -> int:
         return self.log().count(message_id)
 
+    def stays(self, state: str, seconds: float) -> None:
+        """Reports HA state `state` throughout `seconds` (several heartbeats)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            assert self.ha_state() == state, f"{self.name} left {state}"
+            time.sleep(0.1)
+
     # ---- commands -------------------------------------------------------------------------------
 
     def command(self, command: str, arguments: dict[str, Any] | None = None, timeout: float = 5.0) -> Any:
         if self.control_socket is not None:
             return ctl(self.control_socket, command, arguments, timeout=timeout)
-        return post(self.url, command, arguments, timeout=timeout)
+        return post(self.url, command, arguments, service=self.service, timeout=timeout)
 
     def ha_state(self) -> str | None:
         try:
             answer = self.command("ha-heartbeat", timeout=1.0)
         except Exception:
             return None
-        args = answer.get("arguments") or {}
-        state = args.get("state")
+        state = (answer.get("arguments") or {}).get("state")
         return state if isinstance(state, str) else None
 
     def wait_state(self, *states: str, timeout: float = 15.0) -> str:
@@ -176,6 +198,37 @@ class HAServer:
             what=f"{self.name} in {'/'.join(states)} (log tail: {self.log()[-1500:]})",
         )
 
+    def heartbeat(self) -> dict[str, Any]:
+        """ha-heartbeat's arguments (state, scopes, unsent-update-count, date-time)."""
+        answer = self.command("ha-heartbeat")
+        assert answer["result"] == 0, answer
+        return answer["arguments"]  # type: ignore[no-any-return]
+
+    def leases(self) -> list[dict[str, Any]]:
+        answer = self.command(f"lease{self.FAMILY}-get-all")
+        assert answer["result"] in (0, 3), answer
+        return answer["arguments"]["leases"]  # type: ignore[no-any-return]
+
+    def lease_view(self) -> list[tuple[Any, ...]]:
+        """Every lease, every field: what two partners must agree on."""
+        return sorted(tuple(sorted(le.items())) for le in self.leases())
+
+    def stat(self, name: str) -> int:
+        answer = self.command("statistic-get", {"name": name})
+        assert answer["result"] == 0, answer
+        samples = answer["arguments"].get(name)
+        return int(samples[0][0]) if samples else 0
+
+    def ha_status(self) -> dict[str, Any]:
+        """This server's entry of status-get's "high-availability" list."""
+        answer = self.command("status-get")
+        assert answer["result"] == 0, answer
+        return answer["arguments"]["high-availability"][0]  # type: ignore[no-any-return]
+
+
+class HAServer(Daemon):
+    """One hakea-dhcp4 process with the lease_cmds and HA "hooks" loaded."""
+
     def lease(self, address: str) -> dict[str, Any] | None:
         answer = self.command("lease4-get", {"ip-address": address})
         if answer["result"] == 3:
@@ -183,35 +236,198 @@ class HAServer:
         assert answer["result"] == 0, answer
         return answer["arguments"]  # type: ignore[no-any-return]
 
-    def leases(self) -> list[dict[str, Any]]:
-        answer = self.command("lease4-get-all")
-        assert answer["result"] in (0, 3), answer
-        return answer["arguments"]["leases"]  # type: ignore[no-any-return]
 
-    def ha_status(self) -> dict[str, Any]:
-        answer = self.command("status-get")
-        assert answer["result"] == 0, answer
-        return answer["arguments"]["high-availability"][0]  # type: ignore[no-any-return]
+def start_fresh(servers: Iterable[Daemon]) -> None:
+    """Start each server, with an empty lease file."""
+    for s in servers:
+        s.lease_file.unlink(missing_ok=True)
+        s.start()
 
 
-def wait_log(server: HAServer, message_id: str, timeout: float, after: int = 0) -> None:
+def stop_all(servers: Iterable[Daemon]) -> None:
+    for s in servers:
+        if s.running:
+            s.signal(signal.SIGCONT)  # a failed SIGSTOP test must not leave it frozen
+        s.stop()
+
+
+@contextmanager
+def running(*servers: Daemon) -> Iterator[None]:
+    """The servers started (start_fresh) for the block, stopped after it."""
+    try:
+        start_fresh(servers)
+        yield
+    finally:
+        stop_all(servers)
+
+
+class RelayedServer4(HAServer):
+    """hakea-dhcp4 alone on loopback (its own 127.0.0.x, a port of its own), the test its relay
+    agent: `relay` (see relayed)."""
+
+    relay: dc.Relay
+
+    @property
+    def sock(self) -> Path:
+        assert self.control_socket is not None
+        return self.control_socket
+
+
+@contextmanager
+def relayed(server: RelayedServer4, relay: str) -> Iterator[RelayedServer4]:
+    """`server` running, and `server.relay` a relay agent with giaddr `relay` (a socket on `relay`
+    at the server's port: the server answers a relay there)."""
+    address = server.config["Dhcp4"]["interfaces-config"]["interfaces"][0].split("/")[1]
+    assert server.port is not None
+    with running(server), dc.Relay(relay, address, server.port) as server.relay:
+        yield server
+
+
+# ------------------------------------------------------------------------------------ HA on loopback
+
+D = TypeVar("D", bound=Daemon)
+
+
+class LoopbackHA(Generic[D]):
+    """The servers of one HA relationship on loopback, `peers` naming each server's role and its own
+    127.0.0.x (its peer URL's address, all on one TCP port). Server NAME is "LABEL-NAME" (its log,
+    configuration and lease file); every server gets `ha_extra` in its HA entry. Servers not added
+    with `add` before `with` are run by `kind`; `with` starts them all (empty lease files) -- and,
+    given `normal` (name -> HA state), waits until each is in its state -- and stops them at the end
+    (waking any a test left stopped with SIGSTOP). LoopbackHA4 and tests.e2e.dhcp6_fixtures'
+    LoopbackHA6 write the configurations."""
+
+    def __init__(self, kind: type[D], workdir: Path, procs: Procs, label: str, mode: str,
+                 peers: dict[str, tuple[str, str]], *, ha_extra: dict[str, Any] | None = None,
+                 normal: dict[str, str] | None = None) -> None:  # fmt: skip
+        self.kind, self.workdir, self.procs, self.label, self.mode = kind, workdir, procs, label, mode
+        self.ha_extra, self.normal = ha_extra or {}, normal or {}
+        self.addresses = {name: address for name, (_, address) in peers.items()}
+        http = free_port_on(*self.addresses.values(), kind=socket.SOCK_STREAM)
+        self.peers = [Peer(n, f"http://{address}:{http}/", role) for n, (role, address) in peers.items()]
+        self.servers: dict[str, D] = {}
+
+    def hook(self, name: str, **ha_extra: Any) -> dict[str, Any]:
+        """NAME's HA hook entry; `ha_extra` on top of the relationship's."""
+        return ha_hook(name, self.mode, self.peers, **{**self.ha_extra, **ha_extra})
+
+    def config(self, name: str, **ha_extra: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def dhcp_port(self) -> int:
+        """The DHCP port (-p) of the next server."""
+        raise NotImplementedError
+
+    def add(self, name: str, kind: type[D] | None = None, *, argv_prefix: list[str] | None = None,
+            env: dict[str, str] | None = None, ha_extra: dict[str, Any] | None = None) -> D:  # fmt: skip
+        """Server NAME run by `kind` (with `argv_prefix` and `env`), `ha_extra` in its HA entry."""
+        url = next(p.url for p in self.peers if p.name == name)
+        config = self.config(name, **(ha_extra or {}))
+        self.servers[name] = (kind or self.kind)(
+            f"{self.label}-{name}", self.workdir, self.procs, config, port=self.dhcp_port(), url=url,
+            argv_prefix=argv_prefix or [], env=env or {},
+        )  # fmt: skip
+        return self.servers[name]
+
+    def __enter__(self) -> dict[str, D]:
+        for p in self.peers:
+            if p.name not in self.servers:
+                self.add(p.name)
+        try:
+            start_fresh(self.servers.values())
+            for name, state in self.normal.items():
+                self.servers[name].wait_state(state)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self.servers
+
+    def __exit__(self, *exc: object) -> None:
+        stop_all(self.servers.values())
+
+
+def subnet4(relay: str, **extra: Any) -> dict[str, Any]:
+    """192.0.2.0/24 behind the relay agent `relay` (its giaddr), the pool for HA_server1 (the
+    hot-standby primary's scope); `extra` on top."""
+    pools = [{"pool": "192.0.2.100 - 192.0.2.200", "client-class": "HA_server1"}]
+    return {"id": 1, "subnet": "192.0.2.0/24", "relay": {"ip-addresses": [relay]}, "pools": pools, **extra}
+
+
+class LoopbackHA4(LoopbackHA[HAServer]):
+    """hakea-dhcp4 servers on loopback: each on "lo/ITS-ADDRESS", all on one DHCP port (`port`,
+    free on the relay agent's address `relay` too: one relay socket gets every answer), serving
+    `subnet` (subnet4 by default). `relay_to` is the test's relay agent."""
+
+    def __init__(self, workdir: Path, procs: Procs, label: str, mode: str,
+                 peers: dict[str, tuple[str, str]], *, relay: str, subnet: dict[str, Any] | None = None,
+                 ha_extra: dict[str, Any] | None = None,
+                 normal: dict[str, str] | None = None) -> None:  # fmt: skip
+        super().__init__(HAServer, workdir, procs, label, mode, peers, ha_extra=ha_extra, normal=normal)
+        self.subnet = subnet or subnet4(relay)
+        self.relay = relay
+        self.port = free_port_on(relay, *self.addresses.values())
+        self._relay: dc.Relay | None = None
+
+    def relay_to(self, server: HAServer) -> dc.Relay:
+        """The relay agent (one socket, RELAY:port), pointed at `server`'s DHCP address."""
+        if self._relay is None:
+            self._relay = dc.Relay(self.relay, self.address(server), self.port)
+        self._relay.server = (self.address(server), self.port)
+        return self._relay
+
+    def __exit__(self, *exc: object) -> None:
+        if self._relay is not None:
+            self._relay.close()
+        super().__exit__()
+
+    def config(self, name: str, **ha_extra: Any) -> dict[str, Any]:
+        return dhcp4_config(interfaces=[f"lo/{self.addresses[name]}"], subnet=self.subnet,
+                            lease_file=self.workdir / f"{self.label}-{name}-leases4.csv",
+                            ha=self.hook(name, **ha_extra))  # fmt: skip
+
+    def dhcp_port(self) -> int:
+        return self.port
+
+    def address(self, server: HAServer) -> str:
+        """`server`'s DHCP address."""
+        return self.addresses[server.name.removeprefix(f"{self.label}-")]
+
+
+CONTINUES = {"result": 0, "text": "HA state machine continues."}
+NOT_PAUSED = {"result": 0, "text": "HA state machine is not paused."}
+
+
+def paused_in(server: Daemon, state: str) -> None:
+    """Until `server` ("state-machine": waiting paused once, ready always) is paused in `state`:
+    "waiting" once, at its start; "ready" after ha-continue from waiting (sent here unless it has
+    paused in ready before). A test of the pause tests starts where the previous one left the
+    server, or on the way there when it runs alone."""
+    line = f"state machine paused in state {state.upper()}"
+    if state == "ready" and line not in server.log():
+        paused_in(server, "waiting")
+        assert server.command("ha-continue") == CONTINUES
+    server.wait_state(state, timeout=5.0)
+    wait_until(lambda: line in server.log(), 3.0, what=f"{server.name} paused in {state.upper()}")
+
+
+def past_the_pauses(server: Daemon, normal: str) -> None:
+    """Until `server` (as for paused_in) is in `normal`: continued from each pause on the way."""
+    if server.ha_state() != normal:
+        paused_in(server, "ready")
+        assert server.command("ha-continue") == CONTINUES
+    server.wait_state(normal, timeout=5.0)
+
+
+def wait_log(server: Daemon, message_id: str, timeout: float, after: int = 0) -> None:
     """Until the server's log holds more than `after` lines with `message_id`."""
     wait_until(lambda: server.log_count(message_id) > after, timeout, interval=0.1,
                what=f"{message_id} in {server.name}'s log")
 
 
-def all_in(servers: list[HAServer], state: str, timeout: float = 15.0) -> None:
-    for s in servers:
-        s.wait_state(state, timeout=timeout)
+def same_leases(a: Daemon, b: Daemon) -> Callable[[], bool]:
+    """A predicate for wait_until: both hold the same leases, field for field."""
 
-
-def lease_key(lease: dict[str, Any]) -> tuple[Any, ...]:
-    """What two servers must agree on for a lease (everything Kea's lease4 JSON carries)."""
-    return tuple(sorted(lease.items()))
-
-
-def same_leases(a: HAServer, b: HAServer) -> Callable[[], bool]:
     def check() -> bool:
-        return sorted(map(lease_key, a.leases())) == sorted(map(lease_key, b.leases()))
+        return a.lease_view() == b.lease_view()
 
     return check

@@ -26,19 +26,18 @@ import subprocess
 import threading
 import time
 import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from tests.e2e.conftest import HAKEA_DHCP4, ctl, ctl_ready
-from tests.e2e.lab import Lab, Procs, wait_until
+import pytest
 
-HOOKS = "/usr/lib/x86_64-linux-gnu/kea/hooks"
-LEASE_CMDS = f"{HOOKS}/libdhcp_lease_cmds.so"
-HA_HOOK = f"{HOOKS}/libdhcp_ha.so"
+from tests.e2e.conftest import HAKEA_DHCP4, LEASE_CMDS, ctl, ctl_ready
+from tests.e2e.ha_fixtures import HA_HOOK
+from tests.e2e.lab import Lab, Procs, post_all, wait_until
+
 RELAY = "198.51.100.10"  # the client namespace's address: perfdhcp's giaddr
 PEER_PORT = 8001
 SUBNET = "10.1.0.0/16"
@@ -80,17 +79,17 @@ class Netns:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
+    def __enter__(self) -> Netns:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def http_command(url: str, command: str, arguments: dict[str, Any] | None = None,
-                 timeout: float = 3.0) -> dict[str, Any]:
+                 timeout: float = 3.0, service: str = "dhcp4") -> dict[str, Any]:
     """One command over HTTP (a Kea or hakea HA listener); the single answer of the list."""
-    body: dict[str, Any] = {"command": command, "service": ["dhcp4"]}
-    if arguments is not None:
-        body["arguments"] = arguments
-    req = urllib.request.Request(url, data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        answer = json.loads(r.read())
+    answer = post_all(url, command, arguments, service, timeout)
     assert isinstance(answer, list) and len(answer) == 1, answer  # Kea answers a list of one
     assert isinstance(answer[0], dict)
     return answer[0]
@@ -127,13 +126,23 @@ def dhcp4_config(name: str, mode: str | None, workdir: Path, *, agent: bool = Fa
         "hooks-libraries": [{"library": LEASE_CMDS}],
         "loggers": [{"name": "kea-dhcp4", "severity": "INFO", "output_options": [{"output": "stdout"}]}],
     }
-    if mode is None:
-        return d
-    second = "standby" if mode == "hot-standby" else "secondary"
+    if mode is not None:
+        add_ha(d, name, mode, agent=agent, heartbeat_delay=heartbeat_delay,
+               max_response_delay=max_response_delay, sync_page_limit=sync_page_limit)  # fmt: skip
+    return d
+
+
+def add_ha(d: dict[str, Any], name: str, mode: str, *, agent: bool, heartbeat_delay: int,
+           max_response_delay: int, sync_page_limit: int,
+           ha_extra: dict[str, Any] | None = None) -> None:  # fmt: skip
+    """Add to the DhcpN map `d` the HA hook (server1 primary, server2 the standby or secondary,
+    peer URLs on 198.51.100.N:PEER_PORT; `ha_extra` in the HA entry) and the multi-threading it
+    needs: on, over Kea's dedicated listener, or off with `agent` (kea-ctrl-agent)."""
     ha: dict[str, Any] = {
         "this-server-name": name, "mode": mode,
         "heartbeat-delay": heartbeat_delay, "max-response-delay": max_response_delay,
         "max-ack-delay": 1000, "max-unacked-clients": 0, "sync-page-limit": sync_page_limit,
+        **(ha_extra or {}),
     }
     if agent:
         d["multi-threading"] = {"enable-multi-threading": False}
@@ -143,13 +152,13 @@ def dhcp4_config(name: str, mode: str | None, workdir: Path, *, agent: bool = Fa
                                 "packet-queue-size": 64}
         ha["multi-threading"] = {"enable-multi-threading": True, "http-dedicated-listener": True,
                                  "http-listener-threads": 2, "http-client-threads": 2}
+    second = "standby" if mode == "hot-standby" else "secondary"
     d["hooks-libraries"].append({"library": HA_HOOK, "parameters": {"high-availability": [{
         **ha,
         "peers": [
             {"name": "server1", "url": f"http://198.51.100.1:{PEER_PORT}/", "role": "primary"},
             {"name": "server2", "url": f"http://198.51.100.2:{PEER_PORT}/", "role": second},
         ]}]}})
-    return d
 
 
 # ------------------------------------------------------------------------------------ servers
@@ -157,7 +166,12 @@ def dhcp4_config(name: str, mode: str | None, workdir: Path, *, agent: bool = Fa
 
 @dataclass(eq=False)
 class Server:
-    """One DHCPv4 server of the lab: server1 in namespace s1 (198.51.100.1), server2 in s2."""
+    """One DHCPv4 server of the lab: server1 in namespace s1 (198.51.100.1), server2 in s2.
+    tests.e2e.kea6.Server6 is its DHCPv6 counterpart: FAMILY, HAKEA, SUFFIX and config_map."""
+
+    FAMILY: ClassVar[int] = 4
+    HAKEA: ClassVar[str] = HAKEA_DHCP4  # the hakea program; Kea's is kea-dhcpN
+    SUFFIX: ClassVar[str] = ""  # in file and log names
 
     name: str  # "server1" / "server2"
     flavor: str  # "kea" / "hakea"
@@ -188,16 +202,24 @@ class Server:
         return self.workdir / f"{self.name}.sock"
 
     @property
+    def service(self) -> str:
+        return f"dhcp{self.FAMILY}"
+
+    @property
     def lease_file(self) -> Path:
-        return self.workdir / f"{self.name}-leases4.csv"
+        return self.workdir / f"{self.name}-leases{self.FAMILY}.csv"
 
     @property
     def config_file(self) -> Path:
-        return self.workdir / f"{self.name}.json"
+        return self.workdir / f"{self.name}{self.SUFFIX}.json"
+
+    @property
+    def agent_file(self) -> Path:
+        return self.workdir / f"{self.name}-agent{self.SUFFIX}.json"
 
     @property
     def log_name(self) -> str:
-        return f"{self.workdir.name}-{self.name}-{self.flavor}"
+        return f"{self.workdir.name}-{self.name}-{self.flavor}{self.SUFFIX}"
 
     @property
     def ns(self) -> Netns:
@@ -209,13 +231,16 @@ class Server:
     def log(self) -> str:
         return self.procs.log(self.log_name)
 
+    def config_map(self, **kw: Any) -> dict[str, Any]:
+        """The configuration file's contents: {"Dhcp4": dhcp4_config(...)}."""
+        return {"Dhcp4": dhcp4_config(self.name, self.mode, self.workdir, agent=self.agent, **kw)}
+
     def write_config(self, **kw: Any) -> None:
-        d = dhcp4_config(self.name, self.mode, self.workdir, agent=self.agent, **kw)
-        self.config_file.write_text(json.dumps({"Dhcp4": d}, indent=1))
+        self.config_file.write_text(json.dumps(self.config_map(**kw), indent=1))
         if self.agent and self.flavor == "kea":
-            (self.workdir / f"{self.name}-agent.json").write_text(json.dumps({"Control-agent": {
+            self.agent_file.write_text(json.dumps({"Control-agent": {
                 "http-host": self.address, "http-port": PEER_PORT,
-                "control-sockets": {"dhcp4": {"socket-type": "unix", "socket-name": str(self.sock)}},
+                "control-sockets": {self.service: {"socket-type": "unix", "socket-name": str(self.sock)}},
                 "loggers": [{"name": "kea-ctrl-agent", "severity": "INFO",
                              "output_options": [{"output": "stdout"}]}],
             }}, indent=1))
@@ -224,7 +249,7 @@ class Server:
         """Start the server (the configuration must be written); `empty` removes its lease files."""
         assert self.proc is None or self.proc.poll() is not None, f"{self.name} is running"
         if empty:
-            for old in self.workdir.glob(f"{self.name}-leases4.csv*"):
+            for old in self.workdir.glob(f"{self.lease_file.name}*"):
                 old.unlink()
         with contextlib.suppress(FileNotFoundError):
             self.sock.unlink()
@@ -235,10 +260,10 @@ class Server:
             lock = self.workdir / f"lock-{self.name}"
             lock.mkdir(exist_ok=True)
             env = {"KEA_PIDFILE_DIR": str(self.workdir), "KEA_LOCKFILE_DIR": str(lock)}
-            argv = ["kea-dhcp4", "-c", str(self.config_file)]
+            argv = [f"kea-dhcp{self.FAMILY}", "-c", str(self.config_file)]
         else:
             env = {}
-            argv = [HAKEA_DHCP4, "-c", str(self.config_file), "-d"]
+            argv = [self.HAKEA, "-c", str(self.config_file), "-d"]
         self.proc = self.procs.start(self.log_name, self.lab.exec_argv(f"s{self.index}", argv), env)
 
         def ready() -> bool:
@@ -251,7 +276,7 @@ class Server:
         wait_until(ready, timeout, interval=0.1, what=f"{self.name} ({self.flavor}) control socket")
         agent_down = self.agent_proc is None or self.agent_proc.poll() is not None
         if self.agent and self.flavor == "kea" and agent_down:
-            argv = ["kea-ctrl-agent", "-c", str(self.workdir / f"{self.name}-agent.json")]
+            argv = ["kea-ctrl-agent", "-c", str(self.agent_file)]
             self.agent_proc = self.procs.start(f"{self.log_name}-agent",
                                                self.lab.exec_argv(f"s{self.index}", argv), env)
 
@@ -294,8 +319,10 @@ class Server:
 
     def http(self, command: str, arguments: dict[str, Any] | None = None,
              timeout: float = 3.0) -> dict[str, Any]:
-        """A command over this server's HA listener (its peer URL), sent from its namespace."""
-        return self.ns.run(http_command, self.url, command, arguments, timeout, timeout=timeout + 5)
+        """A command over this server's HA listener (its peer URL, or the kea-ctrl-agent in front of
+        Kea), sent from its namespace."""
+        return self.ns.run(http_command, self.url, command, arguments, timeout, self.service,
+                           timeout=timeout + 5)  # fmt: skip
 
     def ha_state(self) -> str | None:
         try:
@@ -313,12 +340,17 @@ class Server:
         return args
 
     def leases(self, over_http: bool = False) -> list[dict[str, Any]]:
-        """lease4-get-all, over the control socket or the HA listener."""
-        answer = self.http("lease4-get-all") if over_http else self.ctl("lease4-get-all")
+        """leaseN-get-all, over the control socket or the HA listener."""
+        command = f"lease{self.FAMILY}-get-all"
+        answer = self.http(command) if over_http else self.ctl(command)
         assert answer["result"] in (0, 3), answer
         leases = (answer.get("arguments") or {}).get("leases", [])
         assert isinstance(leases, list)
         return leases
+
+    def lease_keys(self, over_http: bool = True) -> set[Any]:
+        """The leases as the partners must agree on them (lease_key)."""
+        return lease_set(self.leases(over_http))
 
 
 def wait_states(want: dict[Server, str], timeout: float) -> float:
@@ -350,6 +382,132 @@ def lease_key(lease: dict[str, Any]) -> tuple[Any, ...]:
 
 def lease_set(leases: Iterable[dict[str, Any]]) -> set[tuple[Any, ...]]:
     return {lease_key(le) for le in leases}
+
+
+def same_leases(a: Server, b: Server, at_least: int, timeout: float = 5.0) -> set[Any]:
+    """Both hold the same leases (read over each one's HA listener), at least `at_least`; returns
+    them (lease_keys)."""
+    seen: dict[str, int] = {}
+
+    def same() -> bool:
+        ka, kb = a.lease_keys(), b.lease_keys()
+        seen.update({a.name: len(ka), b.name: len(kb), "common": len(ka & kb)})
+        return ka == kb
+
+    try:
+        wait_until(same, timeout, interval=0.2, what=f"{a.name} and {b.name} to hold the same leases")
+    except AssertionError as exc:
+        only_a, only_b = a.lease_keys() - b.lease_keys(), b.lease_keys() - a.lease_keys()
+        raise AssertionError(f"{exc}; sizes {seen}\nonly {a.name}: {sorted(only_a)[:10]}\n"
+                             f"only {b.name}: {sorted(only_b)[:10]}") from None
+    leases = a.lease_keys()
+    assert len(leases) >= at_least, (len(leases), at_least)
+    return leases
+
+
+# ------------------------------------------------------------------------------------ pairs
+
+BOTH_WAYS = [("kea", "hakea"), ("hakea", "kea")]  # (server1's program, server2's)
+FLAVORS = [  # (flavors, agent): with Kea behind kea-ctrl-agent too
+    pytest.param(("kea", "hakea"), False, id="kea-primary"),
+    pytest.param(("hakea", "kea"), False, id="hakea-primary"),
+    pytest.param(("kea", "hakea"), True, id="kea-primary-agent"),
+    pytest.param(("hakea", "kea"), True, id="hakea-primary-agent"),
+]
+
+S = TypeVar("S", bound=Server)
+
+
+class Pair(Generic[S]):
+    """server1 and server2 of one configuration (`mode`, `flavors`: who runs each), their
+    configuration files written (`config`: dhcpN_config's keyword arguments)."""
+
+    def __init__(self, kind: type[S], net: Lab, procs: Procs, workdir: Path, mode: str | None,
+                 flavors: tuple[str, str], *, agent: bool = False, **config: Any) -> None:  # fmt: skip
+        self.net = net
+        self.s1 = kind("server1", flavors[0], net, procs, workdir, mode, agent=agent)
+        self.s2 = kind("server2", flavors[1], net, procs, workdir, mode, agent=agent)
+        for s in self.servers:
+            s.write_config(**config)
+
+    @property
+    def servers(self) -> tuple[S, S]:
+        return self.s1, self.s2
+
+    def by_name(self, name: str) -> S:
+        return self.s1 if name == "server1" else self.s2
+
+    def partner(self, s: S) -> S:
+        return self.s2 if s is self.s1 else self.s1
+
+    def by_flavor(self, flavor: str) -> S:
+        return next(s for s in self.servers if s.flavor == flavor)
+
+    def start(self) -> None:
+        for s in self.servers:
+            s.start()
+
+    def close(self) -> None:
+        for s in self.servers:
+            s.close()
+
+    def check_alive(self) -> None:
+        for s in self.servers:
+            assert s.running, f"{s.name} ({s.flavor}) died:\n{s.log()[-3000:]}"
+
+    def restart_sniffed(self, server: S, normal: str, *, empty: bool = True,
+                        then: Callable[[], object] | None = None) -> Sniffer:  # fmt: skip
+        """`server` started again (with an empty lease file unless not `empty`; `then` run once it
+        has started) while its partner's HA traffic is recorded, until both are in `normal`.
+        Returns the recording (for synced_from)."""
+        with Sniffer(self.net, f"s{self.partner(server).index}") as sniffer:
+            server.start(empty=empty)
+            if then is not None:
+                then()
+            took = wait_states({self.s1: normal, self.s2: normal}, 30)
+        print(f"{server.name} ({server.flavor}) restarted: both {normal} {took:.1f} s later")
+        return sniffer
+
+
+@contextlib.contextmanager
+def pair_maker(kind: type[S], net: Lab, procs: Procs, workdir: Path) -> Iterator[Callable[..., Pair[S]]]:
+    """make(mode, flavors, agent=False, **config) -> a Pair in `workdir`; all closed at the end."""
+    made: list[Pair[S]] = []
+
+    def make(mode: str | None, flavors: tuple[str, str], agent: bool = False, **config: Any) -> Pair[S]:
+        made.append(Pair(kind, net, procs, workdir, mode, flavors, agent=agent, **config))
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        for p in made:
+            p.close()
+
+
+def synced_from(sniffer: Sniffer, syncer: Server, source: Server, page: int) -> list[str]:
+    """`syncer` synchronised from `source` as Kea 2.2 does: dhcp-disable (origin ha-partner, with a
+    max-period), leaseN-get-page from "start" and on (`page` leases each: the syncer's
+    sync-page-limit), then one ha-sync-complete-notify and no dhcp-enable. Returns the commands."""
+    sent = [s for s in sniffer.seen if s.src == syncer.address and s.dst == source.address
+            and s.command != "ha-heartbeat"]
+    names = [s.command for s in sent]
+    assert "dhcp-disable" in names, names
+    first = names.index("dhcp-disable")
+    disable = sent[first].body
+    assert disable is not None and disable["arguments"]["origin"] == "ha-partner", disable
+    assert disable["arguments"]["max-period"] >= 1, disable
+    assert disable["service"] == [syncer.service], disable
+    get_page, other_family = (f"lease{n}-get-page" for n in (syncer.FAMILY, {4: 6, 6: 4}[syncer.FAMILY]))
+    pages = [s for s in sent[first:] if s.command == get_page]
+    assert len(pages) >= 2, names
+    assert pages[0].body is not None and pages[0].body["arguments"] == {"from": "start", "limit": page}
+    assert pages[1].body is not None and pages[1].body["arguments"]["from"] != "start", pages[1].body
+    assert other_family not in names, names
+    assert names[first:].count("ha-sync-complete-notify") == 1, names
+    assert names[-1] == "ha-sync-complete-notify", names
+    assert "dhcp-enable" not in names[first:], names
+    return names
 
 
 # ------------------------------------------------------------------------------------ clients

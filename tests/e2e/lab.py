@@ -7,6 +7,7 @@ creates (198.51.100.0/24, 2001:db8:1::/64, the documentation ranges) or on loopb
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import signal
@@ -20,6 +21,16 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
+
+
+_dirs = itertools.count(1)
+
+
+def short_dir(parent: Path, prefix: str) -> Path:
+    """A new directory below `parent`, with a short name: a UNIX socket path must fit in 108 bytes."""
+    d = parent / f"{prefix}{next(_dirs)}"
+    d.mkdir()
+    return d
 
 
 def sh(*argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -75,6 +86,18 @@ class Lab:
         self.hosts.append(ns)
         return ns
 
+    def wait_dad(self, *shorts: str, timeout: float = 10.0) -> None:
+        """Until eth0 of each of these namespaces has its link-local address and none is tentative
+        any more (duplicate address detection done): a tentative address cannot be bound, and
+        kea-dhcp6 opens its sockets once, at start."""
+
+        def settled(short: str) -> bool:
+            out = sh("ip", "-n", self.ns(short), "-6", "addr", "show", "dev", "eth0", check=False).stdout
+            return "fe80::" in out and "tentative" not in out
+
+        wait_until(lambda: all(settled(h) for h in shorts), timeout, interval=0.1,
+                   what=f"DAD done in {', '.join(shorts)}")  # fmt: skip
+
     def exec_argv(self, short: str, argv: list[str]) -> list[str]:
         return ["ip", "netns", "exec", self.ns(short), *argv]
 
@@ -128,8 +151,98 @@ class Procs:
             self.kill(p, signal.SIGTERM)
 
 
-def post(url: str, command: str, arguments: dict[str, Any] | None = None, service: str | None = "dhcp4",
-         timeout: float = 2.0) -> Any:
+# ------------------------------------------------------------------------------------ dhclient
+
+_DHCLIENT_SCRIPT = r"""#!/bin/bash
+# dhclient-script for the tests: record what happened, apply the address to eth0, nothing else.
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+echo "$reason @FIELDS@" >> "@LOG@"
+case "$reason" in
+@APPLY@
+esac
+exit 0
+"""
+_RECORD = {  # what the script records, as name=$variable
+    4: "ip=$new_ip_address mask=$new_subnet_mask routers=$new_routers server=$new_dhcp_server_identifier",
+    6: "ip6=$new_ip6_address plen=$new_ip6_prefixlen prefix=$new_ip6_prefix sid=$new_dhcp6_server_id"
+       " dns=$new_dhcp6_name_servers",
+}
+_APPLY = {
+    4: r"""  PREINIT) ip link set dev "$interface" up ;;
+  BOUND|RENEW|REBIND|REBOOT)
+    if [ -n "$old_ip_address" ] && [ "$old_ip_address" != "$new_ip_address" ]; then
+      ip -4 addr flush dev "$interface"
+    fi
+    ip -4 addr replace "$new_ip_address/$new_subnet_mask" dev "$interface"
+    for r in $new_routers; do ip -4 route replace default via "$r" dev "$interface"; break; done ;;
+  RELEASE|EXPIRE|FAIL|STOP) ip -4 addr flush dev "$interface" ;;""",
+    6: r"""  BOUND6|RENEW6|REBIND6|REBOOT6)
+    if [ -n "$new_ip6_address" ]; then ip -6 addr replace "$new_ip6_address/128" dev "$interface" nodad; fi ;;
+  RELEASE6|EXPIRE6|STOP6)
+    if [ -n "$old_ip6_address" ]; then ip -6 addr del "$old_ip6_address/128" dev "$interface"; fi ;;""",
+}
+
+
+class Dhclient:
+    """ISC dhclient (-4 or -6) on eth0 of namespace "cli" of `lab`, its files in `workdir` named
+    after `prefix`: configuration `conf`, and a script that records each call (the reason and the
+    variables of _RECORD) and applies the address. Several clients can run at once under different
+    names (their lease and PID files)."""
+
+    def __init__(self, lab: Lab, workdir: Path, prefix: str, family: int, conf: str = "") -> None:
+        self.lab, self.workdir, self.prefix, self.family = lab, workdir, prefix, family
+        self.events_file = workdir / f"{prefix}-events.log"
+        script = _DHCLIENT_SCRIPT.replace("@FIELDS@", _RECORD[family]).replace("@APPLY@", _APPLY[family])
+        self.script = workdir / f"{prefix}-script.sh"
+        self.script.write_text(script.replace("@LOG@", str(self.events_file)))
+        self.script.chmod(0o755)
+        self.conf = workdir / f"{prefix}.conf"
+        self.conf.write_text(conf)
+
+    def _base(self, name: str) -> str:
+        return f"{self.prefix}-{name}" if name else self.prefix
+
+    def pid_file(self, name: str = "") -> Path:
+        return self.workdir / f"{self._base(name)}.pid"
+
+    def argv(self, *options: str, name: str = "") -> list[str]:
+        """dhclient's command line (the client `name`), in the client namespace."""
+        w, p = self.workdir, self._base(name)
+        return self.lab.exec_argv("cli", [
+            "dhclient", f"-{self.family}", *options, "-v", "-cf", str(self.conf),
+            "-lf", str(w / f"{p}.leases"), "-pf", str(self.pid_file(name)), "-sf", str(self.script), "eth0",
+        ])  # fmt: skip
+
+    def events(self) -> list[tuple[str, dict[str, str]]]:
+        """Each call of the script: the reason, and the variables that had a value."""
+        if not self.events_file.exists():
+            return []
+        found = []
+        for line in self.events_file.read_text().splitlines():
+            reason, *fields = line.split()
+            found.append((reason, {k: v for k, _, v in (f.partition("=") for f in fields) if v}))
+        return found
+
+    def __enter__(self) -> Dhclient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_all()
+
+    def calls(self, reason: str, having: str = "") -> list[dict[str, str]]:
+        """The variables of each call for `reason` (those where `having` has a value)."""
+        return [f for r, f in self.events() if r == reason and (not having or f.get(having))]
+
+    def stop_all(self) -> None:
+        """Stop every client still running (a test that failed), by the PIDs in their PID files."""
+        for pid_file in self.workdir.glob(f"{self.prefix}*.pid"):
+            with contextlib.suppress(ValueError, ProcessLookupError):
+                os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+
+
+def post_all(url: str, command: str, arguments: dict[str, Any] | None = None, service: str | None = "dhcp4",
+             timeout: float = 2.0) -> Any:
+    """One command POSTed to `url`; the whole answer (Kea's list, or a single map)."""
     body: dict[str, Any] = {"command": command}
     if service:
         body["service"] = [service]
@@ -138,7 +251,13 @@ def post(url: str, command: str, arguments: dict[str, Any] | None = None, servic
     req = urllib.request.Request(url, data=json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=timeout) as r:
-        answer = json.loads(r.read())
+        return json.loads(r.read())
+
+
+def post(url: str, command: str, arguments: dict[str, Any] | None = None, service: str | None = "dhcp4",
+         timeout: float = 2.0) -> Any:
+    """post_all's first answer."""
+    answer = post_all(url, command, arguments, service, timeout)
     return answer[0] if isinstance(answer, list) else answer
 
 

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from tests.e2e import dhcp_client as dc
-from tests.e2e.conftest import HAKEA_DHCP4, LEASE_CMDS, ctl, free_udp_port, start_hakea, write_config
+from tests.e2e.conftest import HAKEA_DHCP4, LEASE_CMDS, free_udp_port, write_config
+from tests.e2e.ha_fixtures import RelayedServer4, relayed
 from tests.e2e.lab import Procs
 
 pytestmark = pytest.mark.e2e
@@ -99,18 +100,8 @@ def test_bad_config_is_refused_at_start(tmp_path: Path) -> None:
 # ---- config-set / config-reload on a running server -----------------------------------------------
 
 
-class Server:
-    def __init__(self, workdir: Path, procs: Procs) -> None:
-        self.workdir = workdir
-        self.sock = workdir / "ctl.sock"
-        self.port = free_udp_port(SERVER)
-        self.config_path = write_config(workdir / "kea-dhcp4.conf", dhcp4(workdir, "192.0.2.10 - 192.0.2.19"))
-        self.proc = start_hakea(procs, "hakea-dhcp4", self.config_path, self.sock, port=self.port)
-        self.relay = dc.Relay(RELAY, SERVER, self.port)
-        self.next_mac = 0x500
-
-    def ctl(self, command: str, arguments: dict[str, Any] | None = None) -> Any:
-        return ctl(self.sock, command, arguments)
+class Server(RelayedServer4):
+    next_mac = 0x500
 
     def new_client(self) -> str:
         self.next_mac += 1
@@ -119,63 +110,61 @@ class Server:
         return ack.address
 
     def pools(self) -> list[str]:
-        answer = self.ctl("config-get")
+        answer = self.command("config-get")
         assert answer["result"] == 0, answer
         return [p["pool"] for p in answer["arguments"]["Dhcp4"]["subnet4"][0]["pools"]]
 
 
 @pytest.fixture(scope="module")
 def server(workdir: Path, procs: Procs) -> Iterator[Server]:
-    s = Server(workdir, procs)
-    try:
+    s = Server("hakea-dhcp4", workdir, procs, {"Dhcp4": dhcp4(workdir, "192.0.2.10 - 192.0.2.19")},
+               port=free_udp_port(SERVER), control_socket=workdir / "ctl.sock")  # fmt: skip
+    with relayed(s, RELAY):
         yield s
-    finally:
-        s.relay.close()
-        procs.kill(s.proc, signal.SIGTERM)
 
 
 def test_config_set_with_a_bad_config_keeps_the_old_one_serving(server: Server) -> None:
     assert in_range(server.new_client(), "192.0.2.10", "192.0.2.19")
-    answer = server.ctl("config-set", {"Dhcp4": bad(server.workdir)})
+    answer = server.command("config-set", {"Dhcp4": bad(server.workdir)})
     assert answer["result"] == 1
     assert BAD_POOL_PATH in answer["text"]
     assert server.pools() == ["192.0.2.10 - 192.0.2.19"]
     assert in_range(server.new_client(), "192.0.2.10", "192.0.2.19")
-    test = server.ctl("config-test", {"Dhcp4": bad(server.workdir)})
+    test = server.command("config-test", {"Dhcp4": bad(server.workdir)})
     assert test["result"] == 1 and BAD_POOL_PATH in test["text"]
-    assert server.ctl("config-set", {"NotDhcp4": {}})["result"] == 1
-    assert server.ctl("config-set")["result"] == 1
+    assert server.command("config-set", {"NotDhcp4": {}})["result"] == 1
+    assert server.command("config-set")["result"] == 1
 
 
 def test_config_set_with_a_good_config_changes_the_pool(server: Server) -> None:
     earlier = server.new_client()
-    answer = server.ctl("config-set", {"Dhcp4": dhcp4(server.workdir, "192.0.2.100 - 192.0.2.109")})
+    answer = server.command("config-set", {"Dhcp4": dhcp4(server.workdir, "192.0.2.100 - 192.0.2.109")})
     assert answer["result"] == 0, answer
     assert server.pools() == ["192.0.2.100 - 192.0.2.109"]
     assert in_range(server.new_client(), "192.0.2.100", "192.0.2.109")
     # The lease store carried over: leases from the old pool are still known.
-    assert server.ctl("lease4-get", {"ip-address": earlier})["result"] == 0
+    assert server.command("lease4-get", {"ip-address": earlier})["result"] == 0
     # The control socket survived the reconfiguration it carried.
-    assert server.ctl("status-get")["result"] == 0
+    assert server.command("status-get")["result"] == 0
 
 
 def test_config_reload_and_sighup_read_the_file_again(server: Server) -> None:
     config = dhcp4(server.workdir, "192.0.2.150 - 192.0.2.159")
     write_config(server.config_path, config)
-    answer = server.ctl("config-reload")
+    answer = server.command("config-reload")
     assert answer["result"] == 0, answer
     assert in_range(server.new_client(), "192.0.2.150", "192.0.2.159")
 
     broken = copy.deepcopy(config)
     broken["subnet4"][0]["pools"][0]["pool"] = "10.9.9.1 - 10.9.9.9"
     server.config_path.write_text(json.dumps({"Dhcp4": broken}))
-    answer = server.ctl("config-reload")
+    answer = server.command("config-reload")
     assert answer["result"] == 1 and BAD_POOL_PATH in answer["text"]
     assert in_range(server.new_client(), "192.0.2.150", "192.0.2.159")
 
     config["subnet4"][0]["pools"][0]["pool"] = "192.0.2.160 - 192.0.2.169"
     write_config(server.config_path, config)
-    server.proc.send_signal(signal.SIGHUP)
+    server.signal(signal.SIGHUP)
     from tests.e2e.lab import wait_until
 
     wait_until(lambda: server.pools() == ["192.0.2.160 - 192.0.2.169"], 5.0, what="SIGHUP reload")

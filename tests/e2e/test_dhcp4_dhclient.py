@@ -8,9 +8,7 @@ bit); the renewal is plain UDP unicast between the two addresses.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 import signal
 import subprocess
@@ -23,26 +21,9 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import LEASE_CMDS, ctl, need, start_hakea, stat, write_config
-from tests.e2e.lab import ROOT, Lab, Procs, lab, sh, wait_until
+from tests.e2e.lab import ROOT, Dhclient, Lab, Procs, lab, sh, wait_until
 
 pytestmark = pytest.mark.e2e
-
-CLIENT_SCRIPT = r"""#!/bin/bash
-# dhclient-script for the test: record what happened, apply it to eth0, nothing else.
-PATH=/usr/sbin:/usr/bin:/sbin:/bin
-echo "$reason ip=$new_ip_address mask=$new_subnet_mask routers=$new_routers" >> "@LOG@"
-case "$reason" in
-  PREINIT) ip link set dev "$interface" up ;;
-  BOUND|RENEW|REBIND|REBOOT)
-    if [ -n "$old_ip_address" ] && [ "$old_ip_address" != "$new_ip_address" ]; then
-      ip -4 addr flush dev "$interface"
-    fi
-    ip -4 addr replace "$new_ip_address/$new_subnet_mask" dev "$interface"
-    for r in $new_routers; do ip -4 route replace default via "$r" dev "$interface"; break; done ;;
-  RELEASE|EXPIRE|FAIL|STOP) ip -4 addr flush dev "$interface" ;;
-esac
-exit 0
-"""
 
 DHCLIENT_CONF = """\
 send host-name = "e2e-client";
@@ -56,25 +37,8 @@ class Setup:
     procs: Procs
     workdir: Path
     sock: Path
-    events: Path
+    client: Dhclient
     server: Any
-
-    def client_argv(self, *extra: str) -> list[str]:
-        w = self.workdir
-        return self.lab.exec_argv("cli", [
-            "dhclient", "-4", "-1", "-v", *extra, "-cf", str(w / "dhclient.conf"),
-            "-lf", str(w / "dhclient.leases"), "-pf", str(w / "dhclient.pid"), "-sf", str(w / "script.sh"),
-            "eth0",
-        ])
-
-    def reasons(self) -> list[tuple[str, dict[str, str]]]:
-        if not self.events.exists():
-            return []
-        found = []
-        for line in self.events.read_text().splitlines():
-            reason, *fields = line.split()
-            found.append((reason, dict(f.split("=", 1) for f in fields)))
-        return found
 
 
 @pytest.fixture(scope="module")
@@ -103,22 +67,15 @@ def setup(workdir: Path, procs: Procs) -> Iterator[Setup]:
             "option-data": [{"name": "routers", "data": "203.0.113.1"}],
         }],
     })
-    events = workdir / "events.log"
-    script = workdir / "script.sh"
-    script.write_text(CLIENT_SCRIPT.replace("@LOG@", str(events)))
-    script.chmod(0o755)
-    (workdir / "dhclient.conf").write_text(DHCLIENT_CONF)
     with lab("hkc") as the_lab:
         the_lab.add_host("srv", v4="198.51.100.1/24")
         the_lab.add_host("cli")
+        client = Dhclient(the_lab, workdir, "dhclient", 4, DHCLIENT_CONF)
         server = start_hakea(procs, "hakea-dhcp4", config, sock, argv_prefix=the_lab.exec_argv("srv", []))
         try:
-            yield Setup(the_lab, procs, workdir, sock, events, server)
+            with client:  # stops a dhclient left over by a failed test
+                yield Setup(the_lab, procs, workdir, sock, client, server)
         finally:
-            pid_file = workdir / "dhclient.pid"
-            if pid_file.exists():  # a dhclient left over by a failed test: stop it by its PID
-                with contextlib.suppress(ValueError, ProcessLookupError):
-                    os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
             procs.kill(server, signal.SIGTERM)
 
 
@@ -129,9 +86,10 @@ def client_has(setup: Setup, pattern: str, *argv: str) -> bool:
 
 def test_dhclient_binds_renews_and_releases(setup: Setup) -> None:
     acks_before = stat(setup.sock, "pkt4-ack-sent")
-    client = setup.procs.start("dhclient", setup.client_argv("-d"))
+    client = setup.procs.start("dhclient", setup.client.argv("-1", "-d"))
 
-    bound = wait_until(lambda: [f for r, f in setup.reasons() if r == "BOUND"], 15.0, what="dhclient BOUND")
+    bound = wait_until(lambda: setup.client.calls("BOUND"), 15.0,
+                       what="dhclient BOUND")  # fmt: skip
     address = bound[0]["ip"]
     assert re.fullmatch(r"198\.51\.100\.(1\d\d|200)", address), bound
     assert bound[0]["routers"] == "198.51.100.1" and bound[0]["mask"] == "255.255.255.0"
@@ -141,8 +99,9 @@ def test_dhclient_binds_renews_and_releases(setup: Setup) -> None:
     assert lease["arguments"]["valid-lft"] == 60
     assert client_has(setup, rf"inet {re.escape(address)}/24", "ip", "-4", "addr", "show", "dev", "eth0")
     assert client_has(setup, r"default via 198\.51\.100\.1 dev eth0", "ip", "-4", "route", "show")
-    pid = int(wait_until(lambda: (setup.workdir / "dhclient.pid").read_text().strip()
-                         if (setup.workdir / "dhclient.pid").exists() else "", 5.0, what="dhclient pid file"))
+    pid_file = setup.client.pid_file()
+    pid = int(wait_until(lambda: pid_file.read_text().strip() if pid_file.exists() else "", 5.0,
+                         what="dhclient pid file"))  # fmt: skip
     assert pid == client.pid
     assert client.poll() is None
     # The OFFER and ACK went out through the raw socket, link-layer unicast to the client's MAC.
@@ -154,7 +113,7 @@ def test_dhclient_binds_renews_and_releases(setup: Setup) -> None:
                       "ip", "-4", "route", "get", "192.0.2.1")
 
     # T1 is 5 s: dhclient unicasts a REQUEST (RENEWING) and the server ACKs it.
-    renewed = wait_until(lambda: [f for r, f in setup.reasons() if r == "RENEW"], 15.0, interval=0.2,
+    renewed = wait_until(lambda: setup.client.calls("RENEW"), 15.0, interval=0.2,
                          what="dhclient RENEW")
     assert renewed[0]["ip"] == address
     assert stat(setup.sock, "pkt4-ack-sent") >= acks_before + 2
@@ -162,12 +121,12 @@ def test_dhclient_binds_renews_and_releases(setup: Setup) -> None:
     assert lease_after["arguments"]["cltt"] > lease["arguments"]["cltt"]
 
     # dhclient -r stops the running client (its PID from the -pf file) and sends a RELEASE.
-    released = setup.procs.start("dhclient-release", setup.client_argv("-r"))
+    released = setup.procs.start("dhclient-release", setup.client.argv("-1", "-r"))
     released.wait(timeout=15)
     client.wait(timeout=10)
     wait_until(lambda: ctl(setup.sock, "lease4-get", {"ip-address": address})["result"] == 3, 5.0,
                what="lease released on the server")
-    assert "RELEASE" in [r for r, _ in setup.reasons()]
+    assert "RELEASE" in [r for r, _ in setup.client.events()]
     assert stat(setup.sock, "pkt4-release-received") >= 1
 
 

@@ -15,15 +15,8 @@ from typing import Any
 import pytest
 
 from tests.e2e import dhcp_client as dc
-from tests.e2e.conftest import (
-    LEASE_CMDS,
-    ctl,
-    free_tcp_port,
-    free_udp_port,
-    start_hakea,
-    stat,
-    write_config,
-)
+from tests.e2e.conftest import LEASE_CMDS, free_tcp_port, free_udp_port
+from tests.e2e.ha_fixtures import RelayedServer4, relayed
 from tests.e2e.lab import VENV_BIN, Procs, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -62,42 +55,19 @@ def dhcp4_config(workdir: Path, pool: str = "192.0.2.10 - 192.0.2.19") -> dict[s
     }
 
 
-class Server:
-    def __init__(self, workdir: Path, procs: Procs) -> None:
-        self.workdir = workdir
-        self.procs = procs
-        self.port = free_udp_port(SERVER)
-        self.sock = workdir / "ctl.sock"
-        self.config = write_config(workdir / "kea-dhcp4.conf", dhcp4_config(workdir))
-        self.proc = start_hakea(procs, "hakea-dhcp4", self.config, self.sock, port=self.port)
-        self.relay = dc.Relay(RELAY, SERVER, self.port)
-
-    def ctl(self, command: str, arguments: dict[str, Any] | None = None) -> Any:
-        return ctl(self.sock, command, arguments)
-
-    def lease(self, address: str) -> dict[str, Any] | None:
-        answer = self.ctl("lease4-get", {"ip-address": address})
-        if answer["result"] == 3:
-            return None
-        assert answer["result"] == 0, answer
-        return answer["arguments"]  # type: ignore[no-any-return]
-
-
 @pytest.fixture(scope="module")
-def server(workdir: Path, procs: Procs) -> Iterator[Server]:
-    s = Server(workdir, procs)
-    try:
+def server(workdir: Path, procs: Procs) -> Iterator[RelayedServer4]:
+    s = RelayedServer4("hakea-dhcp4", workdir, procs, {"Dhcp4": dhcp4_config(workdir)},
+                       port=free_udp_port(SERVER), control_socket=workdir / "ctl.sock")  # fmt: skip
+    with relayed(s, RELAY):
         yield s
-    finally:
-        s.relay.close()
-        procs.kill(s.proc, 15)
 
 
 def in_range(address: str, first: str, last: str) -> bool:
     return dc.ip(first) <= dc.ip(address) <= dc.ip(last)
 
 
-def test_dora_over_relay(server: Server) -> None:
+def test_dora_over_relay(server: RelayedServer4) -> None:
     mac = dc.mac_of(1)
     offer, ack = server.relay.dora(mac)
     assert offer.address == ack.address
@@ -112,7 +82,7 @@ def test_dora_over_relay(server: Server) -> None:
     assert lease["subnet-id"] == 1 and lease["state"] == 0 and lease["valid-lft"] == 600
 
 
-def test_renew_keeps_the_address(server: Server) -> None:
+def test_renew_keeps_the_address(server: RelayedServer4) -> None:
     mac = dc.mac_of(2)
     _, ack = server.relay.dora(mac)
     before = server.lease(ack.address)
@@ -124,7 +94,7 @@ def test_renew_keeps_the_address(server: Server) -> None:
     assert after["cltt"] >= before["cltt"]
 
 
-def test_init_reboot_wrong_address_is_naked(server: Server) -> None:
+def test_init_reboot_wrong_address_is_naked(server: RelayedServer4) -> None:
     mac = dc.mac_of(3)
     _, ack = server.relay.dora(mac)
     wrong = "192.0.2.19" if ack.address != "192.0.2.19" else "192.0.2.18"
@@ -136,17 +106,17 @@ def test_init_reboot_wrong_address_is_naked(server: Server) -> None:
     assert ok is not None and ok.message_type == dc.ACK and ok.address == ack.address
 
 
-def test_release_removes_the_lease(server: Server) -> None:
+def test_release_removes_the_lease(server: RelayedServer4) -> None:
     mac = dc.mac_of(4)
     _, ack = server.relay.dora(mac)
     assert server.lease(ack.address) is not None
-    before = stat(server.sock, "pkt4-release-received")
+    before = server.stat("pkt4-release-received")
     server.relay.release(mac, ack.address, SERVER)
     wait_until(lambda: server.lease(ack.address) is None, 3.0, what="lease released")
-    assert stat(server.sock, "pkt4-release-received") == before + 1
+    assert server.stat("pkt4-release-received") == before + 1
 
 
-def test_decline_puts_the_address_in_probation(server: Server) -> None:
+def test_decline_puts_the_address_in_probation(server: RelayedServer4) -> None:
     mac = dc.mac_of(5)
     _, ack = server.relay.dora(mac)
     server.relay.decline(mac, ack.address, SERVER)
@@ -162,7 +132,7 @@ def test_decline_puts_the_address_in_probation(server: Server) -> None:
     assert offer.address != ack.address
 
 
-def test_pools_by_client_class(server: Server) -> None:
+def test_pools_by_client_class(server: RelayedServer4) -> None:
     vendor = [(60, b"vendorA")]
     for n in range(3):
         _, ack = server.relay.dora(dc.mac_of(0x100 + n), vendor)
@@ -171,35 +141,35 @@ def test_pools_by_client_class(server: Server) -> None:
     assert in_range(plain.address, "192.0.2.10", "192.0.2.19"), plain.address
 
 
-def test_reservation_by_hw_address(server: Server) -> None:
+def test_reservation_by_hw_address(server: RelayedServer4) -> None:
     _, ack = server.relay.dora(RESERVED_MAC)
     assert ack.address == "192.0.2.250"
     assert ack.ip_option(3) == ["192.0.2.1"]
 
 
-def test_malformed_packets_are_counted_and_the_server_keeps_serving(server: Server) -> None:
-    before = stat(server.sock, "pkt4-parse-failed")
+def test_malformed_packets_are_counted_and_the_server_keeps_serving(server: RelayedServer4) -> None:
+    before = server.stat("pkt4-parse-failed")
     good = dc.build(dc.DISCOVER, dc.mac_of(7), giaddr=RELAY)
     for junk in (b"garbage, not a DHCP packet", good[:100], good[:236] + b"\x63\x82"):
         server.relay.send(junk)
-    wait_until(lambda: stat(server.sock, "pkt4-parse-failed") >= before + 3, 3.0, what="parse failures")
-    assert stat(server.sock, "pkt4-parse-failed") == before + 3
+    wait_until(lambda: server.stat("pkt4-parse-failed") >= before + 3, 3.0, what="parse failures")
+    assert server.stat("pkt4-parse-failed") == before + 3
     server.relay.dora(dc.mac_of(7))
 
 
-def test_statistics_over_the_control_socket(server: Server) -> None:
+def test_statistics_over_the_control_socket(server: RelayedServer4) -> None:
     names = ("pkt4-discover-received", "pkt4-offer-sent", "pkt4-request-received", "pkt4-ack-sent")
-    before = {n: stat(server.sock, n) for n in names}
+    before = {n: server.stat(n) for n in names}
     server.relay.dora(dc.mac_of(8))
-    after = {n: stat(server.sock, n) for n in names}
+    after = {n: server.stat(n) for n in names}
     assert all(after[n] == before[n] + 1 for n in names), (before, after)
-    every = server.ctl("statistic-get-all")
+    every = server.command("statistic-get-all")
     assert every["result"] == 0
     assert every["arguments"]["pkt4-ack-sent"][0][0] == after["pkt4-ack-sent"]
-    assert server.ctl("statistic-get", {"name": "no-such-stat"})["arguments"] == {}
+    assert server.command("statistic-get", {"name": "no-such-stat"})["arguments"] == {}
 
 
-def test_statistics_through_the_operator_cli(server: Server) -> None:
+def test_statistics_through_the_operator_cli(server: RelayedServer4) -> None:
     r = subprocess.run(
         [str(VENV_BIN / "hakea"), "--socket", str(server.sock), "--json", "leases", "get", "192.0.2.250"],
         capture_output=True, text=True, timeout=20,
@@ -208,7 +178,7 @@ def test_statistics_through_the_operator_cli(server: Server) -> None:
     assert json.loads(r.stdout)["arguments"]["hw-address"] == dc.mac_str(RESERVED_MAC)
 
 
-def test_statistics_through_hakea_shell_and_the_control_agent(server: Server) -> None:
+def test_statistics_through_hakea_shell_and_the_control_agent(server: RelayedServer4) -> None:
     http_port = free_tcp_port()
     agent_conf = server.workdir / "ctrl-agent.conf"
     agent_conf.write_text(json.dumps({"Control-agent": {
@@ -231,23 +201,23 @@ def test_statistics_through_hakea_shell_and_the_control_agent(server: Server) ->
         answer = wait_until(lambda: shell("statistic-get", '"name": "pkt4-ack-sent"'), 10.0, interval=0.2,
                             what="hakea-shell through hakea-ctrl-agent")
         assert answer["result"] == 0, answer
-        assert answer["arguments"]["pkt4-ack-sent"][0][0] == stat(server.sock, "pkt4-ack-sent") > 0
+        assert answer["arguments"]["pkt4-ack-sent"][0][0] == server.stat("pkt4-ack-sent") > 0
     finally:
         server.procs.kill(agent, 15)
 
 
-def test_dhcp_disable_and_enable(server: Server) -> None:
+def test_dhcp_disable_and_enable(server: RelayedServer4) -> None:
     mac = dc.mac_of(9)
-    drops = stat(server.sock, "pkt4-receive-drop")
-    assert server.ctl("dhcp-disable")["result"] == 0
-    status = server.ctl("status-get")["arguments"]["dhcp-state"]
+    drops = server.stat("pkt4-receive-drop")
+    assert server.command("dhcp-disable")["result"] == 0
+    status = server.command("status-get")["arguments"]["dhcp-state"]
     assert status == {"disabled-by": ["user"], "enabled": False}
     assert server.relay.discover(mac, timeout=0.5) is None
-    assert stat(server.sock, "pkt4-receive-drop") == drops + 1
-    assert server.ctl("dhcp-enable")["result"] == 0
+    assert server.stat("pkt4-receive-drop") == drops + 1
+    assert server.command("dhcp-enable")["result"] == 0
     server.relay.dora(mac)
     # max-period: the hold ends by itself.
-    answer = server.ctl("dhcp-disable", {"max-period": 1})
+    answer = server.command("dhcp-disable", {"max-period": 1})
     assert answer["result"] == 0, answer
     assert server.relay.discover(mac, timeout=0.3) is None
     wait_until(lambda: server.relay.discover(mac, timeout=0.3) is not None, 3.0, what="max-period expiry")

@@ -10,9 +10,8 @@ contagious), and both keep answering DHCP as in their normal state, without leas
 from __future__ import annotations
 
 import re
-import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -20,58 +19,28 @@ from pathlib import Path
 import pytest
 
 from tests.e2e import dhcp_client as dc
-from tests.e2e.ha_fixtures import HAServer, Peer, dhcp4_config, free_port_on, ha_hook, wait_log
+from tests.e2e.ha_fixtures import HAServer, LoopbackHA4, wait_log
 from tests.e2e.lab import Procs
 
 pytestmark = pytest.mark.e2e
 
 RELAY = "127.0.0.40"
-ADDRESSES = {"server1": "127.0.0.41", "server2": "127.0.0.42"}
-ROLES = {"server1": "primary", "server2": "standby"}
+PEERS = {"server1": ("primary", "127.0.0.41"), "server2": ("standby", "127.0.0.42")}
 
 
 @dataclass
 class Pair:
     s1: HAServer
     s2: HAServer
-    relay: dc.Relay
-    port: int
-
-    def to(self, server: HAServer) -> dc.Relay:
-        self.relay.server = (ADDRESSES[server.name.removeprefix("cs-")], self.port)
-        return self.relay
+    to: Callable[[HAServer], dc.Relay]  # the relay agent, pointed at a server
 
 
 @pytest.fixture(scope="module")
 def pair(workdir: Path, procs: Procs) -> Iterator[Pair]:
-    port = free_port_on(RELAY, *ADDRESSES.values())
-    http = free_port_on(*ADDRESSES.values(), kind=socket.SOCK_STREAM)
-    peers = [Peer(n, f"http://{a}:{http}/", ROLES[n]) for n, a in ADDRESSES.items()]
-    servers = []
-    for name, address in ADDRESSES.items():
-        config = dhcp4_config(
-            interfaces=[f"lo/{address}"],
-            lease_file=workdir / f"cs-{name}-leases4.csv",
-            ha=ha_hook(name, "hot-standby", peers),
-            subnet={
-                "id": 1,
-                "subnet": "192.0.2.0/24",
-                "relay": {"ip-addresses": [RELAY]},
-                "pools": [{"pool": "192.0.2.100 - 192.0.2.200", "client-class": "HA_server1"}],
-            },
-        )
-        servers.append(HAServer(f"cs-{name}", f"http://{address}:{http}/", workdir, procs, config, port=port))
-    s1, s2 = servers
-    s2.env = {"HAKEA_TEST_CLOCK_OFFSET": "40"}
-    s1.start()
-    s2.start()
-    relay = dc.Relay(RELAY, ADDRESSES["server1"], port)
-    try:
-        yield Pair(s1, s2, relay, port)
-    finally:
-        relay.close()
-        for s in servers:
-            s.stop()
+    ha = LoopbackHA4(workdir, procs, "cs", "hot-standby", PEERS, relay=RELAY)
+    ha.add("server2", env={"HAKEA_TEST_CLOCK_OFFSET": "40"})
+    with ha as servers:
+        yield Pair(servers["server1"], servers["server2"], ha.relay_to)
 
 
 def test_skew_of_40_s_warns_and_changes_nothing(pair: Pair) -> None:
@@ -84,7 +53,7 @@ def test_skew_of_40_s_warns_and_changes_nothing(pair: Pair) -> None:
     line2 = next(x for x in pair.s2.log().splitlines() if "HA_HIGH_CLOCK_SKEW" in x)
     assert re.search(r"partner's clock is (39|40|41)s behind", line2), line2
     # The heartbeat's date-time carries server2's skewed clock.
-    heartbeat = pair.s2.command("ha-heartbeat")["arguments"]
+    heartbeat = pair.s2.heartbeat()
     assert 35 < parsedate_to_datetime(heartbeat["date-time"]).timestamp() - time.time() < 45
     time.sleep(1.5)  # three more heartbeats each way
     assert pair.s1.ha_state() == pair.s2.ha_state() == "hot-standby"
@@ -98,6 +67,8 @@ def test_skew_of_40_s_warns_and_changes_nothing(pair: Pair) -> None:
 
 
 def test_skew_of_70_s_terminates_and_both_keep_serving_as_before(pair: Pair) -> None:
+    pair.s1.wait_state("hot-standby")  # from the normal state (where the 40 s test leaves the pair)
+    pair.s2.wait_state("hot-standby")
     pair.s2.stop()
     pair.s2.env = {"HAKEA_TEST_CLOCK_OFFSET": "70"}
     pair.s2.start()

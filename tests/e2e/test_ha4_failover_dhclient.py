@@ -14,8 +14,6 @@ partner-down as soon as communication has been interrupted for max-response-dela
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import signal
 from collections.abc import Iterator
@@ -25,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import need
-from tests.e2e.ha_fixtures import HAServer, Peer, dhcp4_config, ha_hook, same_leases, wait_log
-from tests.e2e.lab import Lab, Procs, lab, wait_until
+from tests.e2e.ha_fixtures import HAServer, Peer, dhcp4_config, ha_hook, running, same_leases, wait_log
+from tests.e2e.lab import Dhclient, Lab, Procs, lab, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -35,23 +33,6 @@ SERVERS = {"server1": ("s1", "198.51.100.1"), "server2": ("s2", "198.51.100.2")}
 ROLES = {"server1": "primary", "server2": "standby"}
 EXTRA_LEASES = 7  # on server2 before server1's resync: with the client's, 8 leases = 4 pages of 2 + 1 empty
 
-CLIENT_SCRIPT = r"""#!/bin/bash
-# dhclient-script for the test: record what happened, apply it to eth0, nothing else.
-PATH=/usr/sbin:/usr/bin:/sbin:/bin
-echo "$reason ip=$new_ip_address server=$new_dhcp_server_identifier" >> "@LOG@"
-case "$reason" in
-  PREINIT) ip link set dev "$interface" up ;;
-  BOUND|RENEW|REBIND|REBOOT)
-    if [ -n "$old_ip_address" ] && [ "$old_ip_address" != "$new_ip_address" ]; then
-      ip -4 addr flush dev "$interface"
-    fi
-    ip -4 addr replace "$new_ip_address/$new_subnet_mask" dev "$interface" ;;
-  RELEASE|EXPIRE|FAIL|STOP) ip -4 addr flush dev "$interface" ;;
-esac
-exit 0
-"""
-
-
 @dataclass
 class Setup:
     lab: Lab
@@ -59,24 +40,7 @@ class Setup:
     workdir: Path
     s1: HAServer
     s2: HAServer
-    events: Path
-
-    def reasons(self) -> list[tuple[str, dict[str, str]]]:
-        if not self.events.exists():
-            return []
-        found = []
-        for line in self.events.read_text().splitlines():
-            reason, *fields = line.split()
-            found.append((reason, dict(f.split("=", 1) for f in fields)))
-        return found
-
-    def client_argv(self) -> list[str]:
-        w = self.workdir
-        return self.lab.exec_argv("cli", [
-            "dhclient", "-4", "-d", "-v", "-cf", str(w / "fo-dhclient.conf"),
-            "-lf", str(w / "fo-dhclient.leases"), "-pf", str(w / "fo-dhclient.pid"),
-            "-sf", str(w / "fo-script.sh"), "eth0",
-        ])
+    client: Dhclient
 
 
 def server_config(workdir: Path, name: str, **ha_extra: object) -> dict[str, object]:
@@ -101,11 +65,6 @@ def server_config(workdir: Path, name: str, **ha_extra: object) -> dict[str, obj
 @pytest.fixture(scope="module")
 def setup(workdir: Path, procs: Procs) -> Iterator[Setup]:
     need("dhclient", "ip")
-    events = workdir / "fo-events.log"
-    script = workdir / "fo-script.sh"
-    script.write_text(CLIENT_SCRIPT.replace("@LOG@", str(events)))
-    script.chmod(0o755)
-    (workdir / "fo-dhclient.conf").write_text("request subnet-mask, routers;\n")
     with lab("hkh") as the_lab:
         servers = {}
         for name, (short, addr) in SERVERS.items():
@@ -116,17 +75,9 @@ def setup(workdir: Path, procs: Procs) -> Iterator[Setup]:
                 control_socket=workdir / f"fo-{name}.sock",
             )
         the_lab.add_host("cli")
-        for s in servers.values():
-            s.start()
-        try:
-            yield Setup(the_lab, procs, workdir, servers["server1"], servers["server2"], events)
-        finally:
-            pid_file = workdir / "fo-dhclient.pid"
-            if pid_file.exists():  # stop the dhclient by its PID
-                with contextlib.suppress(ValueError, ProcessLookupError):
-                    os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
-            for s in servers.values():
-                s.stop()
+        client = Dhclient(the_lab, workdir, "fo-dhclient", 4, "request subnet-mask, routers;\n")
+        with running(*servers.values()), client:
+            yield Setup(the_lab, procs, workdir, servers["server1"], servers["server2"], client)
 
 
 def test_failover_rebind_and_resync(setup: Setup) -> None:
@@ -135,8 +86,8 @@ def test_failover_rebind_and_resync(setup: Setup) -> None:
     s2.wait_state("hot-standby")
 
     # 1. dhclient binds with the primary; the standby has the lease.
-    setup.procs.start("fo-dhclient", setup.client_argv())
-    bound = wait_until(lambda: [f for r, f in setup.reasons() if r == "BOUND"], 15.0, what="dhclient BOUND")
+    setup.procs.start("fo-dhclient", setup.client.argv("-d"))
+    bound = wait_until(lambda: setup.client.calls("BOUND"), 15.0, what="dhclient BOUND")
     address = bound[0]["ip"]
     assert re.fullmatch(r"198\.51\.100\.(1\d\d|200)", address), bound
     assert bound[0]["server"] == "198.51.100.1"
@@ -152,7 +103,7 @@ def test_failover_rebind_and_resync(setup: Setup) -> None:
     # dhclient 4.4 names the rebinding ACK "RENEW" in its script; its log shows what went on the
     # wire: the unicast REQUEST to server1 (RENEWING, unanswered), then after T2 the broadcast one
     # (REBINDING), answered by server2.
-    rebound = wait_until(lambda: [f for r, f in setup.reasons() if f.get("server") == "198.51.100.2"],
+    rebound = wait_until(lambda: [f for r, f in setup.client.events() if f.get("server") == "198.51.100.2"],
                          20.0, interval=0.2, what="dhclient's REBIND answered by server2")
     assert rebound[0]["ip"] == address
     client_log = setup.procs.log("fo-dhclient")

@@ -21,11 +21,10 @@ import concurrent.futures
 import json
 import re
 import signal
-import socket
 import struct
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -33,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e import dhcp_client as dc
-from tests.e2e.ha_fixtures import HAServer, Peer, dhcp4_config, free_port_on, ha_hook, wait_log
+from tests.e2e.ha_fixtures import HAServer, LoopbackHA4, subnet4, wait_log
 from tests.e2e.lab import Procs, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -41,7 +40,6 @@ pytestmark = pytest.mark.e2e
 RELAY = "127.0.0.20"
 ADDRESSES = {"server1": "127.0.0.21", "server2": "127.0.0.22", "server3": "127.0.0.23"}
 ROLES = {"server1": "primary", "server2": "standby", "server3": "backup"}
-POOL = ("192.0.2.100", "192.0.2.200")
 
 
 @dataclass
@@ -49,46 +47,16 @@ class Trio:
     s1: HAServer
     s2: HAServer
     s3: HAServer
-    relay: dc.Relay
-    port: int
-
-    def to(self, server: HAServer) -> dc.Relay:
-        """The relay, pointed at `server`'s DHCP address."""
-        self.relay.server = (ADDRESSES[server.name], self.port)
-        return self.relay
+    to: Callable[[HAServer], dc.Relay]  # the relay agent, pointed at a server's DHCP address
 
 
 @pytest.fixture(scope="module")
 def trio(workdir: Path, procs: Procs) -> Iterator[Trio]:
-    port = free_port_on(RELAY, *ADDRESSES.values())
-    http = free_port_on(*ADDRESSES.values(), kind=socket.SOCK_STREAM)
-    peers = [Peer(n, f"http://{a}:{http}/", ROLES[n]) for n, a in ADDRESSES.items()]
-    servers: dict[str, HAServer] = {}
-    for name, address in ADDRESSES.items():
-        config = dhcp4_config(
-            interfaces=[f"lo/{address}"],
-            lease_file=workdir / f"{name}-leases4.csv",
-            ha=ha_hook(name, "hot-standby", peers),
-            subnet={
-                "id": 1,
-                "subnet": "192.0.2.0/24",
-                "relay": {"ip-addresses": [RELAY]},
-                "pools": [{"pool": f"{POOL[0]} - {POOL[1]}", "client-class": "HA_server1"}],
-                "option-data": [{"name": "routers", "data": "192.0.2.1"}],
-            },
-        )
-        servers[name] = HAServer(name, f"http://{address}:{http}/", workdir, procs, config, port=port)
-    for s in servers.values():
-        s.start()
-    relay = dc.Relay(RELAY, ADDRESSES["server1"], port)
-    try:
-        yield Trio(servers["server1"], servers["server2"], servers["server3"], relay, port)
-    finally:
-        relay.close()
-        for s in servers.values():
-            if s.proc is not None and s.proc.poll() is None:
-                s.signal(signal.SIGCONT)  # a failed SIGSTOP test must not leave it frozen
-            s.stop()
+    subnet = subnet4(RELAY, **{"option-data": [{"name": "routers", "data": "192.0.2.1"}]})
+    peers = {name: (ROLES[name], address) for name, address in ADDRESSES.items()}
+    ha = LoopbackHA4(workdir, procs, "hs4", "hot-standby", peers, relay=RELAY, subnet=subnet)
+    with ha as servers:
+        yield Trio(servers["server1"], servers["server2"], servers["server3"], ha.relay_to)
 
 
 def test_states_primary_standby_and_backup(trio: Trio) -> None:
@@ -140,7 +108,7 @@ def test_release_reaches_standby_and_backup(trio: Trio) -> None:
     _, ack = trio.to(trio.s1).dora(mac)
     assert trio.s2.lease(ack.address) is not None
     wait_until(lambda: trio.s3.lease(ack.address) is not None, 3.0, what="lease on the backup")
-    trio.relay.release(mac, ack.address, ADDRESSES["server1"])
+    trio.to(trio.s1).release(mac, ack.address, ADDRESSES["server1"])
     for server in (trio.s1, trio.s2, trio.s3):
         def gone(s: HAServer = server) -> bool:
             return s.lease(ack.address) is None

@@ -17,7 +17,7 @@ import pytest
 
 from hakea.ha.query_filter import lb_hash
 from tests.e2e import dhcp_client as dc
-from tests.e2e.ha_fixtures import HAServer, Peer, dhcp4_config, free_port_on, ha_hook, same_leases
+from tests.e2e.ha_fixtures import HAServer, LoopbackHA4, same_leases
 from tests.e2e.lab import Procs, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -39,37 +39,23 @@ class Pair:
 
 @pytest.fixture(scope="module")
 def pair(workdir: Path, procs: Procs) -> Iterator[Pair]:
-    port = free_port_on(RELAY, *ADDRESSES.values())
-    http = free_port_on(*ADDRESSES.values(), kind=socket.SOCK_STREAM)
-    peers = [Peer(n, f"http://{a}:{http}/", ROLES[n]) for n, a in ADDRESSES.items()]
-    servers = []
-    for name, address in ADDRESSES.items():
-        config = dhcp4_config(
-            interfaces=[f"lo/{address}"],
-            lease_file=workdir / f"lb-{name}-leases4.csv",
-            ha=ha_hook(name, "load-balancing", peers),
-            subnet={
-                "id": 7,
-                "subnet": "10.0.0.0/16",
-                "relay": {"ip-addresses": [RELAY]},
-                "pools": [
-                    {"pool": f"{first} - {last}", "client-class": f"HA_{owner}"}
-                    for owner, (first, last) in POOLS.items()
-                ],
-            },
-        )
-        servers.append(HAServer(f"lb-{name}", f"http://{address}:{http}/", workdir, procs, config, port=port))
-    for s in servers:
-        s.start()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-    sock.bind((RELAY, port))
-    try:
-        yield Pair(servers[0], servers[1], sock, port)
-    finally:
-        sock.close()
-        for s in servers:
-            s.stop()
+    subnet = {
+        "id": 7,
+        "subnet": "10.0.0.0/16",
+        "relay": {"ip-addresses": [RELAY]},
+        "pools": [{"pool": f"{first} - {last}", "client-class": f"HA_{owner}"}
+                  for owner, (first, last) in POOLS.items()],
+    }
+    peers = {name: (ROLES[name], address) for name, address in ADDRESSES.items()}
+    ha = LoopbackHA4(workdir, procs, "lb", "load-balancing", peers, relay=RELAY, subnet=subnet)
+    with ha as servers:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        try:
+            sock.bind((RELAY, ha.port))
+            yield Pair(servers["server1"], servers["server2"], sock, ha.port)
+        finally:
+            sock.close()
 
 
 @dataclass

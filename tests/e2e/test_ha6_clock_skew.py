@@ -11,7 +11,6 @@ their normal state -- the primary serves, the standby does not -- without lease 
 from __future__ import annotations
 
 import re
-import socket
 import time
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
@@ -20,47 +19,27 @@ from pathlib import Path
 import pytest
 
 from tests.e2e import dhcp6_client as dc
-from tests.e2e.dhcp6_fixtures import Server6, dhcp6_config, free_udp6_port
-from tests.e2e.ha_fixtures import Peer, free_port_on, ha_hook
+from tests.e2e.dhcp6_fixtures import LoopbackHA6, Server6
 from tests.e2e.lab import Procs, wait_until
 
 pytestmark = pytest.mark.e2e
 
-HTTP = {"server1": "127.0.0.63", "server2": "127.0.0.64"}
-ROLES = {"server1": "primary", "server2": "standby"}
-SUBNET = {"id": 1, "subnet": "2001:db8:1::/64", "pools": [{"pool": "2001:db8:1::100 - 2001:db8:1::1ff"}]}
-
-
-def offset_prefix(seconds: int) -> list[str]:
-    return ["env", f"HAKEA_TEST_CLOCK_OFFSET={seconds}"]
+HS = "hot-standby"
+PEERS = {"server1": ("primary", "127.0.0.63"), "server2": ("standby", "127.0.0.64")}
 
 
 @pytest.fixture(scope="module")
 def pair(workdir: Path, procs: Procs) -> Iterator[tuple[Server6, Server6]]:
-    http = free_port_on(*HTTP.values(), kind=socket.SOCK_STREAM)
-    peers = [Peer(n, f"http://{a}:{http}/", ROLES[n]) for n, a in HTTP.items()]
-    servers = []
-    for name, address in HTTP.items():
-        config = dhcp6_config(workdir, f"cs6-{name}", interfaces=["lo/::1"], subnets=[SUBNET],
-                              hooks=[ha_hook(name, "hot-standby", peers)])  # fmt: skip
-        # the offset reaches server2 through its environment (by env(1): one process, same PID group)
-        prefix = offset_prefix(40) if name == "server2" else []
-        servers.append(Server6(f"cs6-{name}", workdir, procs, config, port=free_udp6_port(),
-                               url=f"http://{address}:{http}/", argv_prefix=prefix))  # fmt: skip
-    for s in servers:
-        s.lease_file.unlink(missing_ok=True)
-        s.start()
-    try:
-        yield servers[0], servers[1]
-    finally:
-        for s in servers:
-            s.stop()
+    ha = LoopbackHA6(workdir, procs, "cs6", HS, PEERS)
+    ha.add("server2", env={"HAKEA_TEST_CLOCK_OFFSET": "40"})
+    with ha as servers:
+        yield servers["server1"], servers["server2"]
 
 
 def test_skew_of_40_s_warns_and_changes_nothing(pair: tuple[Server6, Server6]) -> None:
     s1, s2 = pair
-    s1.wait_state("hot-standby")
-    s2.wait_state("hot-standby")
+    s1.wait_state(HS)
+    s2.wait_state(HS)
     wait_until(lambda: "HA_HIGH_CLOCK_SKEW " in s1.log() and "HA_HIGH_CLOCK_SKEW " in s2.log(), 3.0,
                what="HA_HIGH_CLOCK_SKEW on both")  # fmt: skip
     line1 = next(x for x in s1.log().splitlines() if "HA_HIGH_CLOCK_SKEW " in x)
@@ -68,29 +47,27 @@ def test_skew_of_40_s_warns_and_changes_nothing(pair: tuple[Server6, Server6]) -
     line2 = next(x for x in s2.log().splitlines() if "HA_HIGH_CLOCK_SKEW " in x)
     assert re.search(r"partner's clock is (39|40|41)s behind, please synchronize clocks!", line2), line2
     # the heartbeat's date-time carries server2's skewed clock
-    heartbeat = s2.command("ha-heartbeat")["arguments"]
+    heartbeat = s2.heartbeat()
     assert 35 < parsedate_to_datetime(heartbeat["date-time"]).timestamp() - time.time() < 45, heartbeat
     time.sleep(1.5)  # three more heartbeats each way
-    assert s1.ha_state() == s2.ha_state() == "hot-standby"
+    assert s1.ha_state() == s2.ha_state() == HS
     for s in (s1, s2):
         assert "HA_HIGH_CLOCK_SKEW_CAUSES_TERMINATION" not in s.log()
         assert "HA_TERMINATED" not in s.log()
         assert s.log().count("HA_HIGH_CLOCK_SKEW ") == 1  # warned once, not on every heartbeat
-    assert s1.command("ha-heartbeat")["arguments"]["scopes"] == ["server1"]
+    assert s1.heartbeat()["scopes"] == ["server1"]
     # the service goes on: the primary answers, the standby has the lease before the Reply
-    relay = dc.Relay6(("::1", s1.port or 547))
-    try:
-        _, reply = relay.sarr(dc.duid_ll(0x7003), pd=False)
-    finally:
-        relay.close()
+    reply = s1.sarr(dc.duid_ll(0x7003))
     on_primary = s1.lease(reply.address)
     assert on_primary is not None and s2.lease(reply.address) == on_primary
 
 
 def test_skew_of_70_s_terminates_and_both_keep_serving_as_before(pair: tuple[Server6, Server6]) -> None:
     s1, s2 = pair
+    s1.wait_state(HS)  # from the normal state (where the 40 s test leaves the pair)
+    s2.wait_state(HS)
     s2.stop()
-    s2.argv_prefix = offset_prefix(70)
+    s2.env = {"HAKEA_TEST_CLOCK_OFFSET": "70"}
     s2.start()
     s2.wait_state("terminated", timeout=10.0)
     s1.wait_state("terminated", timeout=10.0)
@@ -98,19 +75,11 @@ def test_skew_of_70_s_terminates_and_both_keep_serving_as_before(pair: tuple[Ser
     assert "HA_HIGH_CLOCK_SKEW_CAUSES_TERMINATION" in logs
     assert re.search(r"partner's clock is (69|70|71)s (ahead|behind), causing HA service to terminate", logs)
     assert "HA_TERMINATED" in s1.log() and "HA_TERMINATED" in s2.log()
-    assert s1.command("ha-heartbeat")["arguments"]["scopes"] == ["server1"]
-    assert s2.command("ha-heartbeat")["arguments"]["scopes"] == []
+    assert s1.heartbeat()["scopes"] == ["server1"]
+    assert s2.heartbeat()["scopes"] == []
     # the primary answers (no lease update: the standby does not get the lease), the standby does not
-    relay = dc.Relay6(("::1", s1.port or 547))
-    try:
-        _, reply = relay.sarr(dc.duid_ll(0x7001))
-    finally:
-        relay.close()
+    reply = s1.sarr(dc.duid_ll(0x7001))
     assert s1.lease(reply.address) is not None
     assert s2.lease(reply.address) is None
-    silent = dc.Relay6(("::1", s2.port or 547))
-    try:
-        assert silent.solicit(dc.duid_ll(0x7002), timeout=1.0) is None
-    finally:
-        silent.close()
+    assert s2.ignores(dc.duid_ll(0x7002), timeout=1.0)
     assert s1.ha_state() == s2.ha_state() == "terminated"

@@ -17,9 +17,7 @@ communication has been interrupted for max-response-delay).
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
-import os
 import re
 import signal
 from collections.abc import Iterator
@@ -30,9 +28,9 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import need
-from tests.e2e.dhcp6_fixtures import Server6, dhcp6_config
-from tests.e2e.ha_fixtures import Peer, ha_hook
-from tests.e2e.lab import Lab, Procs, lab, sh, wait_until
+from tests.e2e.dhcp6_fixtures import Server6, dhcp6_config, restart_and_sync
+from tests.e2e.ha_fixtures import Peer, ha_hook, running, same_leases
+from tests.e2e.lab import Dhclient, Lab, Procs, lab, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -43,20 +41,6 @@ POOL = "2001:db8:1::100 - 2001:db8:1::1ff"
 PD_POOL = ipaddress.IPv6Network("2001:db8:80::/48")
 EXTRA_LEASES = 7  # on server2 before server1's resync: with the client's two, 9 = 4 pages of 2 + 1
 
-CLIENT_SCRIPT = r"""#!/bin/bash
-# dhclient-script for the test: record what happened, apply the address to eth0, nothing else.
-PATH=/usr/sbin:/usr/bin:/sbin:/bin
-echo "$reason ip6=$new_ip6_address prefix=$new_ip6_prefix sid=$new_dhcp6_server_id" >> "@LOG@"
-case "$reason" in
-  BOUND6|RENEW6|REBIND6|REBOOT6)
-    if [ -n "$new_ip6_address" ]; then ip -6 addr replace "$new_ip6_address/128" dev "$interface" nodad; fi ;;
-  RELEASE6|EXPIRE6|STOP6)
-    if [ -n "$old_ip6_address" ]; then ip -6 addr del "$old_ip6_address/128" dev "$interface"; fi ;;
-esac
-exit 0
-"""
-
-
 @dataclass
 class Setup:
     lab: Lab
@@ -64,24 +48,7 @@ class Setup:
     workdir: Path
     s1: Server6
     s2: Server6
-    events: Path
-
-    def reasons(self) -> list[tuple[str, dict[str, str]]]:
-        if not self.events.exists():
-            return []
-        found = []
-        for line in self.events.read_text().splitlines():
-            reason, *fields = line.split()
-            found.append((reason, {k: v for k, _, v in (f.partition("=") for f in fields) if v}))
-        return found
-
-    def client_argv(self) -> list[str]:
-        w = self.workdir
-        return self.lab.exec_argv("cli", [
-            "dhclient", "-6", "-N", "-P", "-d", "-v", "-cf", str(w / "fo6-dhclient.conf"),
-            "-lf", str(w / "fo6-dhclient.leases"), "-pf", str(w / "fo6-dhclient.pid"),
-            "-sf", str(w / "fo6-script.sh"), "eth0",
-        ])  # fmt: skip
+    client: Dhclient
 
 
 def server_config(workdir: Path, name: str, **ha_extra: object) -> dict[str, Any]:
@@ -102,43 +69,23 @@ def server_config(workdir: Path, name: str, **ha_extra: object) -> dict[str, Any
     )  # fmt: skip
 
 
-def _dad_done(the_lab: Lab, short: str) -> bool:
-    out = sh("ip", "-n", the_lab.ns(short), "-6", "addr", "show", "dev", "eth0", check=False).stdout
-    return "fe80::" in out and "tentative" not in out
-
-
 @pytest.fixture(scope="module")
 def setup(workdir: Path, procs: Procs) -> Iterator[Setup]:
     need("dhclient", "ip")
-    events = workdir / "fo6-events.log"
-    script = workdir / "fo6-script.sh"
-    script.write_text(CLIENT_SCRIPT.replace("@LOG@", str(events)))
-    script.chmod(0o755)
-    (workdir / "fo6-dhclient.conf").write_text("")
     with lab("hk6f") as the_lab:
         servers = {}
         for short, addr in SERVERS.values():
             the_lab.add_host(short, v6=f"{addr}/64")
         the_lab.add_host("cli")
-        wait_until(lambda: all(_dad_done(the_lab, h) for h in ("s1", "s2", "cli")), 10.0, interval=0.1,
-                   what="link-local addresses out of DAD")  # fmt: skip
+        the_lab.wait_dad("s1", "s2", "cli")
+        client = Dhclient(the_lab, workdir, "fo6-dhclient", 6)
         for name, (short, _) in SERVERS.items():
             servers[name] = Server6(
                 f"fo6-{name}", workdir, procs, server_config(workdir, name),
                 control_socket=workdir / f"fo6-{name}.sock", argv_prefix=the_lab.exec_argv(short, []),
             )  # fmt: skip
-        for s in servers.values():
-            s.lease_file.unlink(missing_ok=True)
-            s.start()
-        try:
-            yield Setup(the_lab, procs, workdir, servers["server1"], servers["server2"], events)
-        finally:
-            pid_file = workdir / "fo6-dhclient.pid"
-            if pid_file.exists():  # stop the dhclient by its PID
-                with contextlib.suppress(ValueError, ProcessLookupError):
-                    os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
-            for s in servers.values():
-                s.stop()
+        with running(*servers.values()), client:
+            yield Setup(the_lab, procs, workdir, servers["server1"], servers["server2"], client)
 
 
 def duid_text(server: Server6) -> str:
@@ -148,10 +95,6 @@ def duid_text(server: Server6) -> str:
     return ":".join(f"{b:x}" for b in duid)
 
 
-def lease_view(server: Server6) -> list[tuple[Any, ...]]:
-    return sorted(tuple(sorted(le.items())) for le in server.leases())
-
-
 def test_failover_rebind_and_resync(setup: Setup) -> None:
     s1, s2 = setup.s1, setup.s2
     s1.wait_state("hot-standby")
@@ -159,10 +102,10 @@ def test_failover_rebind_and_resync(setup: Setup) -> None:
     sid1, sid2 = duid_text(s1), duid_text(s2)
 
     # 1. dhclient binds with the primary: an address and a prefix; the standby has both leases.
-    client = setup.procs.start("fo6-dhclient", setup.client_argv())
+    client = setup.procs.start("fo6-dhclient", setup.client.argv("-N", "-P", "-d"))
 
     def bound(kind: str) -> list[dict[str, str]]:
-        return [f for r, f in setup.reasons() if r == "BOUND6" and kind in f]
+        return setup.client.calls("BOUND6", having=kind)
 
     address = wait_until(lambda: bound("ip6"), 20.0, interval=0.2, what="BOUND6 with an address")[0]
     prefix = wait_until(lambda: bound("prefix"), 5.0, interval=0.2, what="BOUND6 with a prefix")[0]
@@ -183,14 +126,14 @@ def test_failover_rebind_and_resync(setup: Setup) -> None:
 
     # dhclient runs its script once for the address, once for the prefix
     def by_server2() -> list[tuple[str, dict[str, str]]]:
-        found = [(r, f) for r, f in setup.reasons() if f.get("sid") == sid2]
+        found = [(r, f) for r, f in setup.client.events() if f.get("sid") == sid2]
         return found if len(found) >= 2 else []
 
     rebound = wait_until(by_server2, 25.0, interval=0.2, what="the client's Rebind answered by server2")
-    assert {r for r, _ in rebound} == {"REBIND6"}, setup.reasons()
+    assert {r for r, _ in rebound} == {"REBIND6"}, setup.client.events()
     assert any(f.get("ip6") == ip6 for _, f in rebound), rebound
     assert any(f.get("prefix") == pd for _, f in rebound), rebound
-    assert [r for r, _ in setup.reasons()] == ["PREINIT6", "BOUND6", "BOUND6", "REBIND6", "REBIND6"]
+    assert [r for r, _ in setup.client.events()] == ["PREINIT6", "BOUND6", "BOUND6", "REBIND6", "REBIND6"]
     # On the wire (dhclient's log): the Renew at T1 (naming server1, multicast: server2 saw it too)
     # went unanswered; the Rebind at T2 got the Reply.
     client_log = setup.procs.log("fo6-dhclient")
@@ -201,7 +144,7 @@ def test_failover_rebind_and_resync(setup: Setup) -> None:
     assert s2.stat("pkt6-renew-received") >= 1 and s2.stat("pkt6-rebind-received") >= 1
     na2 = s2.lease(ip6)
     assert na2 is not None and na2["cltt"] > na1["cltt"]
-    assert s2.command("ha-heartbeat")["arguments"]["unsent-update-count"] >= 1
+    assert s2.heartbeat()["unsent-update-count"] >= 1
 
     # 3. More leases on the survivor, so the resync needs several pages of 2.
     for n in range(EXTRA_LEASES):
@@ -217,20 +160,10 @@ def test_failover_rebind_and_resync(setup: Setup) -> None:
     for f in setup.workdir.glob("fo6-server1-leases6.csv*"):
         f.unlink()
     s1.config = server_config(setup.workdir, "server1", **{"sync-page-limit": 2})
-    log_start = len(s1.log())
-    s1.start()
-    s1.wait_state("hot-standby", timeout=15.0)
-    s2.wait_state("hot-standby", timeout=5.0)
-    log1 = s1.log()[log_start:]  # this run only
-    order = [m.group(1) for m in re.finditer(r"server transitions from \S+ to (\S+) state", log1)]
-    assert order[:3] == ["SYNCING", "READY", "HOT-STANDBY"], order
-    pages = re.findall(r"HA_LEASES_SYNC_LEASE_PAGE_RECEIVED received (\d+) leases from server2", log1)
-    assert [int(p) for p in pages] == [2] * (total // 2) + [total % 2], pages
-    assert "HA_SYNC_SUCCESSFUL" in log1
+    restart_and_sync(s1, s2, "hot-standby", timeout=15.0, paged=(total, 2))
     assert "server transitions from PARTNER-DOWN to HOT-STANDBY state" in s2.log()
 
-    wait_until(lambda: lease_view(s1) == lease_view(s2), 5.0, interval=0.2,
-               what="identical lease6 sets on both servers")  # fmt: skip
+    wait_until(same_leases(s1, s2), 5.0, interval=0.2, what="identical lease6 sets on both servers")
     leases = s1.leases()
     assert len(leases) == total
     assert {(le["type"], le["ip-address"]) for le in leases} >= {("IA_NA", ip6), ("IA_PD", pd.split("/")[0])}

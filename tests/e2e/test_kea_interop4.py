@@ -10,9 +10,8 @@ tests saw Kea do.
 
 from __future__ import annotations
 
-import itertools
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +21,22 @@ from hakea.ha.query_filter import lb_hash
 from tests.e2e import dhcp_client as dc
 from tests.e2e.conftest import need
 from tests.e2e.kea import (
+    BOTH_WAYS,
+    FLAVORS,
     RELAY,
+    Pair,
     Server,
     Sniffer,
     client_story,
     discover_everywhere,
     lease_set,
+    pair_maker,
     perfdhcp,
+    same_leases,
     wait_states,
 )
-from tests.e2e.lab import Lab, Procs, lab, wait_until
+from tests.e2e.kea import synced_from as synced_from_pages
+from tests.e2e.lab import Lab, Procs, lab
 
 pytestmark = pytest.mark.e2e
 
@@ -40,6 +45,7 @@ LB = "load-balancing"
 PD = "partner-down"
 PIM = "partner-in-maintenance"
 IM = "in-maintenance"
+PAGE = 10  # dhcp4_config's sync-page-limit: a sync takes several lease4-get-page
 
 
 @pytest.fixture(scope="module")
@@ -52,99 +58,31 @@ def net() -> Iterator[Lab]:
         yield the_lab
 
 
-_dirs = itertools.count(1)
+MakePair = Callable[..., Pair[Server]]
 
 
 @pytest.fixture
-def pair_dir(workdir: Path) -> Path:
-    # Short: the UNIX control socket's path must fit in 108 bytes.
-    d = workdir / f"t{next(_dirs)}"
-    d.mkdir()
-    return d
-
-
-class Pair:
-    def __init__(self, net: Lab, procs: Procs, workdir: Path, mode: str, flavors: tuple[str, str],
-                 agent: bool = False) -> None:
-        self.s1 = Server("server1", flavors[0], net, procs, workdir, mode, agent=agent)
-        self.s2 = Server("server2", flavors[1], net, procs, workdir, mode, agent=agent)
-        self.net = net
-        for s in (self.s1, self.s2):
-            s.write_config()
-
-    @property
-    def servers(self) -> tuple[Server, Server]:
-        return self.s1, self.s2
-
-    def start(self) -> None:
-        for s in self.servers:
-            s.start()
-
-    def close(self) -> None:
-        for s in self.servers:
-            s.close()
-
-    def check_alive(self) -> None:
-        for s in self.servers:
-            assert s.running, f"{s.name} ({s.flavor}) died:\n{s.log()[-3000:]}"
-
-
-@pytest.fixture
-def make_pair(net: Lab, procs: Procs, pair_dir: Path) -> Iterator[Any]:
-    pairs: list[Pair] = []
-
-    def make(mode: str, flavors: tuple[str, str], agent: bool = False) -> Pair:
-        pairs.append(Pair(net, procs, pair_dir, mode, flavors, agent))
-        return pairs[-1]
-
-    try:
+def make_pair(net: Lab, procs: Procs, pair_dir: Path) -> Iterator[MakePair]:
+    """make(mode, flavors, agent=False) -> a pair (dhcp4_config's sync-page-limit: PAGE)."""
+    with pair_maker(Server, net, procs, pair_dir) as make:
         yield make
-    finally:
-        for p in pairs:
-            p.close()
 
 
-def load(pair: Pair, server: Server | None, count: int, batch: int) -> None:
+def load(pair: Pair[Server], server: Server | None, count: int, batch: int) -> None:
     """`count` DORA exchanges from perfdhcp to `server` (None: broadcast), new clients per batch."""
     out = perfdhcp(pair.net, count=count, server=server.address if server else None, batch=batch)
     assert "REQUEST-ACK" in out, out
 
 
-def assert_same_leases(a: Server, b: Server, at_least: int) -> set[tuple[Any, ...]]:
-    """Both servers hold the same leases (read over each one's HA listener), at least `at_least`."""
-    def same() -> bool:
-        return lease_set(a.leases(over_http=True)) == lease_set(b.leases(over_http=True))
-
-    wait_until(same, 5.0, interval=0.2, what=f"{a.name} and {b.name} to hold the same leases")
-    leases = lease_set(a.leases(over_http=True))
-    assert len(leases) >= at_least, (len(leases), at_least)
-    return leases
-
-
 def synced_from(sniffer: Sniffer, syncer: Server, source: Server) -> None:
-    """`syncer` synchronised from `source` as Kea 2.2 does: dhcp-disable (origin ha-partner),
-    paged lease4-get-page from "start", then one ha-sync-complete-notify and no dhcp-enable."""
-    sent = [s for s in sniffer.seen if s.src == syncer.address and s.dst == source.address
-            and s.command != "ha-heartbeat"]
-    names = [s.command for s in sent]
-    assert "dhcp-disable" in names, names
-    first = names.index("dhcp-disable")
-    disable = sent[first].body
-    assert disable is not None and disable["arguments"]["origin"] == "ha-partner", disable
-    assert disable["arguments"]["max-period"] >= 1, disable
-    pages = [s for s in sent[first:] if s.command == "lease4-get-page"]
-    assert len(pages) >= 2, names  # paged: sync-page-limit is 10
-    assert pages[0].body is not None and pages[0].body["arguments"]["from"] == "start"
-    assert pages[1].body is not None and pages[1].body["arguments"]["from"] != "start"
-    assert names[first:].count("ha-sync-complete-notify") == 1, names
-    assert names[-1] == "ha-sync-complete-notify", names
-    assert "dhcp-enable" not in names[first:], names  # the notify re-enables the partner
+    """kea.synced_from with this module's sync-page-limit; a hakea source has its service back."""
+    synced_from_pages(sniffer, syncer, source, PAGE)
     if source.flavor == "hakea":
         state = source.http("status-get")["arguments"]["dhcp-state"]
         assert state == {"disabled-by": [], "enabled": True}, state
 
 
-def check_story(pair: Pair, story: dict[str, Any]) -> None:
+def check_story(pair: Pair[Server], story: dict[str, Any]) -> None:
     """The scripted clients' leases are the same on both servers: declined, released gone."""
     for s in pair.servers:
         by_ip = {le["ip-address"]: le for le in s.leases(over_http=True)}
@@ -157,18 +95,11 @@ def check_story(pair: Pair, story: dict[str, Any]) -> None:
 
 # ------------------------------------------------------------------------------------ scenarios
 
-BOTH_WAYS = [("kea", "hakea"), ("hakea", "kea")]
-FLAVORS = [
-    pytest.param(("kea", "hakea"), False, id="kea-primary"),
-    pytest.param(("hakea", "kea"), False, id="hakea-primary"),
-    pytest.param(("kea", "hakea"), True, id="kea-primary-agent"),
-    pytest.param(("hakea", "kea"), True, id="hakea-primary-agent"),
-]
 
 
 @pytest.mark.parametrize(("flavors", "agent"), FLAVORS)
-def test_hot_standby_pair(make_pair: Any, flavors: tuple[str, str], agent: bool) -> None:
-    pair: Pair = make_pair(HS, flavors, agent)
+def test_hot_standby_pair(make_pair: MakePair, flavors: tuple[str, str], agent: bool) -> None:
+    pair = make_pair(HS, flavors, agent)
     s1, s2 = pair.servers
     pair.start()
     wait_states({s1: HS, s2: HS}, 20)
@@ -176,7 +107,7 @@ def test_hot_standby_pair(make_pair: Any, flavors: tuple[str, str], agent: bool)
     # The primary answers; every lease, decline and release reaches the standby.
     load(pair, s1, 50, batch=1)
     story = client_story(pair.net, s1.address)
-    first = assert_same_leases(s1, s2, at_least=45)
+    first = same_leases(s1, s2, at_least=45)
     check_story(pair, story)
 
     # The primary dies: the standby takes over in partner-down and answers.
@@ -187,11 +118,8 @@ def test_hot_standby_pair(make_pair: Any, flavors: tuple[str, str], agent: bool)
     assert first < survivor and len(survivor) >= len(first) + 15
 
     # The primary comes back with no leases: it syncs from the standby (paged), both hot-standby.
-    with Sniffer(pair.net, "s2") as sniffer:
-        s1.start(empty=True)
-        wait_states({s1: HS, s2: HS}, 30)
-    synced_from(sniffer, s1, s2)
-    assert assert_same_leases(s1, s2, at_least=len(survivor)) == survivor
+    synced_from(pair.restart_sniffed(s1, HS), s1, s2)
+    assert same_leases(s1, s2, at_least=len(survivor)) == survivor
 
     # The standby goes away: the primary goes partner-down and serves; the standby comes back
     # empty and syncs from it.
@@ -200,23 +128,20 @@ def test_hot_standby_pair(make_pair: Any, flavors: tuple[str, str], agent: bool)
     load(pair, s1, 20, batch=3)
     grown = lease_set(s1.leases(over_http=True))
     assert survivor < grown
-    with Sniffer(pair.net, "s1") as sniffer:
-        s2.start(empty=True)
-        wait_states({s1: HS, s2: HS}, 30)
-    synced_from(sniffer, s2, s1)
-    assert assert_same_leases(s1, s2, at_least=len(grown)) == grown
+    synced_from(pair.restart_sniffed(s2, HS), s2, s1)
+    assert same_leases(s1, s2, at_least=len(grown)) == grown
     check_story(pair, story)
 
     # And the pair serves on: the primary's new leases reach the restarted standby.
     load(pair, s1, 10, batch=4)
-    assert len(assert_same_leases(s1, s2, at_least=len(grown) + 1)) > len(grown)
+    assert len(same_leases(s1, s2, at_least=len(grown) + 1)) > len(grown)
     pair.check_alive()
 
 
 @pytest.mark.parametrize("flavors", BOTH_WAYS, ids=["kea-primary", "hakea-primary"])
-def test_maintenance_and_ha_sync(make_pair: Any, flavors: tuple[str, str]) -> None:
+def test_maintenance_and_ha_sync(make_pair: MakePair, flavors: tuple[str, str]) -> None:
     """ha-maintenance-start/-cancel from either server, and ha-sync towards the partner."""
-    pair: Pair = make_pair(HS, flavors)
+    pair = make_pair(HS, flavors)
     s1, s2 = pair.servers
     pair.start()
     wait_states({s1: HS, s2: HS}, 20)
@@ -231,12 +156,12 @@ def test_maintenance_and_ha_sync(make_pair: Any, flavors: tuple[str, str]) -> No
         assert answer == {"result": 0, "text": "Server maintenance successfully canceled."}
         # Kea 2.2 goes straight back to hot-standby (no waiting/syncing) on both sides.
         assert boss.ha_state() == HS and other.ha_state() == HS
-    leases = assert_same_leases(s1, s2, at_least=35)
+    leases = same_leases(s1, s2, at_least=35)
     for syncer, source in ((s1, s2), (s2, s1)):
         answer = syncer.http("ha-sync", {"server-name": source.name, "max-period": 5}, timeout=15)
         assert answer == {"result": 0, "text": "Lease database synchronization complete."}, answer
     wait_states({s1: HS, s2: HS}, 5)
-    assert assert_same_leases(s1, s2, at_least=len(leases)) == leases
+    assert same_leases(s1, s2, at_least=len(leases)) == leases
     pair.check_alive()
 
 
@@ -250,8 +175,8 @@ def in_server1_pool(address: str) -> bool:
 
 
 @pytest.mark.parametrize("flavors", BOTH_WAYS, ids=["kea-primary", "hakea-primary"])
-def test_load_balancing_pair(make_pair: Any, flavors: tuple[str, str]) -> None:
-    pair: Pair = make_pair(LB, flavors)
+def test_load_balancing_pair(make_pair: MakePair, flavors: tuple[str, str]) -> None:
+    pair = make_pair(LB, flavors)
     s1, s2 = pair.servers
     pair.start()
     wait_states({s1: LB, s2: LB}, 20)
@@ -275,7 +200,7 @@ def test_load_balancing_pair(make_pair: Any, flavors: tuple[str, str]) -> None:
     leases = pair.s1.leases(over_http=True)
     assert sum(in_server1_pool(le["ip-address"]) for le in leases) >= 15
     assert sum(not in_server1_pool(le["ip-address"]) for le in leases) >= 15
-    before = assert_same_leases(s1, s2, at_least=55)
+    before = same_leases(s1, s2, at_least=55)
 
     # server2 dies: server1 serves both scopes; server2 comes back empty and resyncs.
     s2.kill()
@@ -283,25 +208,22 @@ def test_load_balancing_pair(make_pair: Any, flavors: tuple[str, str]) -> None:
     load(pair, None, 30, batch=9)
     grown = lease_set(s1.leases(over_http=True))
     assert len(grown) >= len(before) + 25
-    with Sniffer(pair.net, "s1") as sniffer:
-        s2.start(empty=True)
-        wait_states({s1: LB, s2: LB}, 30)
-    synced_from(sniffer, s2, s1)
-    assert assert_same_leases(s1, s2, at_least=len(grown)) == grown
+    synced_from(pair.restart_sniffed(s2, LB), s2, s1)
+    assert same_leases(s1, s2, at_least=len(grown)) == grown
     pair.check_alive()
 
 
 @pytest.mark.parametrize("replaced", ["server1", "server2"])
-def test_replace_a_kea_server_by_hakea(make_pair: Any, replaced: str) -> None:
+def test_replace_a_kea_server_by_hakea(make_pair: MakePair, replaced: str) -> None:
     """docs/operator-guide-replace-kea.md, step by step: a Kea 2.2 pair; the partner that stays
     takes over with ha-maintenance-start; kea-dhcp4 is stopped; hakea-dhcp4 starts with the very
     same configuration and lease files; the pair is back in hot-standby with every lease."""
-    pair: Pair = make_pair(HS, ("kea", "kea"))
+    pair = make_pair(HS, ("kea", "kea"))
     s1, s2 = pair.servers
     pair.start()
     wait_states({s1: HS, s2: HS}, 20)
     load(pair, s1, 30, batch=11)
-    before = assert_same_leases(s1, s2, at_least=28)
+    before = same_leases(s1, s2, at_least=28)
 
     old, stays = (s1, s2) if replaced == "server1" else (s2, s1)
     # Step 3: the staying server takes all traffic; the old one is told it is in maintenance.
@@ -317,11 +239,11 @@ def test_replace_a_kea_server_by_hakea(make_pair: Any, replaced: str) -> None:
     pair.s1, pair.s2 = (new, s2) if replaced == "server1" else (s1, new)
     new.start()
     wait_states({pair.s1: HS, pair.s2: HS}, 30)
-    after = assert_same_leases(pair.s1, pair.s2, at_least=len(before) + 8)
+    after = same_leases(pair.s1, pair.s2, at_least=len(before) + 8)
     assert before < after
     # Step 6: clients are served by the primary, whichever program it is now.
     load(pair, pair.s1, 10, batch=13)
-    assert len(assert_same_leases(pair.s1, pair.s2, at_least=len(after) + 8)) > len(after)
+    assert len(same_leases(pair.s1, pair.s2, at_least=len(after) + 8)) > len(after)
     pair.check_alive()
 
 

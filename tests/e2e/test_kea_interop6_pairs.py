@@ -9,34 +9,27 @@ with a kea-dhcp6 pair. docs/kea-interop.md ("DHCPv6") records what these tests s
 
 from __future__ import annotations
 
-import itertools
 import shutil
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hakea.ha.query_filter import lb_hash
 from tests.e2e import dhcp6_client as dc
-from tests.e2e import kea6
 from tests.e2e.conftest import need
-from tests.e2e.dhcp6_fixtures import HAKEA_DHCP6
-from tests.e2e.kea import Netns, Sniffer, wait_states
+from tests.e2e.dhcp6_fixtures import HAKEA_DHCP6, lb_owner
+from tests.e2e.kea import BOTH_WAYS, FLAVORS, Netns, Pair, Sniffer, pair_maker, same_leases, wait_states
+from tests.e2e.kea import synced_from as synced_from_pages
 from tests.e2e.kea6 import (
-    RELAY6,
     Client6,
     Server6,
-    lease6_set,
-    relay_to,
-    same_lease,
-    same_leases,
+    pair_lab6,
     server_duid,
-    wait_lab_v6,
 )
-from tests.e2e.lab import VENV_BIN, Lab, Procs, lab, sh
+from tests.e2e.lab import VENV_BIN, Lab, Procs, sh
 
 pytestmark = pytest.mark.e2e
 
@@ -48,81 +41,26 @@ PIM = "partner-in-maintenance"
 IM = "in-maintenance"
 PAGE = 4  # sync-page-limit: a sync of more than 4 leases takes several lease6-get-page
 
+MakePair = Callable[..., Pair[Server6]]
+
 
 @pytest.fixture(scope="module")
 def net() -> Iterator[Lab]:
     need("kea-dhcp6", "kea-ctrl-agent")
-    with lab("k6") as the_lab:
-        the_lab.add_host("cl", "198.51.100.10/24", f"{RELAY6}/64")
-        the_lab.add_host("s1", "198.51.100.1/24", "2001:db8:ff::1/64")
-        the_lab.add_host("s2", "198.51.100.2/24", "2001:db8:ff::2/64")
-        wait_lab_v6(the_lab, ("cl", "s1", "s2"))
+    with pair_lab6("k6") as the_lab:
         yield the_lab
 
 
-@pytest.fixture(scope="module")
-def cl(net: Lab) -> Iterator[Netns]:
-    ns = Netns(net.ns("cl"))
-    try:
-        yield ns
-    finally:
-        ns.close()
-
-
-_dirs = itertools.count(1)
-
-
 @pytest.fixture
-def pair_dir(workdir: Path) -> Path:
-    d = workdir / f"v{next(_dirs)}"  # short: UNIX socket paths fit in 108 bytes
-    d.mkdir()
-    return d
-
-
-class Pair:
-    def __init__(self, net: Lab, procs: Procs, workdir: Path, flavors: tuple[str, str], agent: bool,
-                 mode: str = HS) -> None:  # fmt: skip
-        self.s1 = Server6("server1", flavors[0], net, procs, workdir, mode, agent=agent)
-        self.s2 = Server6("server2", flavors[1], net, procs, workdir, mode, agent=agent)
-        self.net = net
-        for s in self.servers:
-            s.write_config(sync_page_limit=PAGE)
-
-    @property
-    def servers(self) -> tuple[Server6, Server6]:
-        return self.s1, self.s2
-
-    def start(self) -> None:
-        for s in self.servers:
-            s.start()
-
-    def close(self) -> None:
-        for s in self.servers:
-            s.close()
-
-    def check_alive(self) -> None:
-        for s in self.servers:
-            assert s.running, f"{s.name} ({s.flavor}) died:\n{s.log()[-3000:]}"
-
-
-@pytest.fixture
-def make_pair(net: Lab, procs: Procs, pair_dir: Path) -> Iterator[Any]:
-    pairs: list[Pair] = []
-
-    def make(flavors: tuple[str, str], agent: bool = False, mode: str = HS) -> Pair:
-        pairs.append(Pair(net, procs, pair_dir, flavors, agent, mode))
-        return pairs[-1]
-
-    try:
-        yield make
-    finally:
-        for p in pairs:
-            p.close()
+def make_pair(net: Lab, procs: Procs, pair_dir: Path) -> Iterator[MakePair]:
+    """make(mode, flavors, agent=False) -> a v6 pair with this module's sync-page-limit."""
+    with pair_maker(Server6, net, procs, pair_dir) as make:
+        yield lambda mode, flavors, agent=False: make(mode, flavors, agent, sync_page_limit=PAGE)
 
 
 def synced_from(sniffer: Sniffer, syncer: Server6, source: Server6) -> list[str]:
-    """kea6.synced_from with this module's sync-page-limit."""
-    return kea6.synced_from(sniffer, syncer, source, PAGE)
+    """kea.synced_from with this module's sync-page-limit."""
+    return synced_from_pages(sniffer, syncer, source, PAGE)
 
 
 def new_clients(base: int, n: int) -> list[Client6]:
@@ -131,25 +69,18 @@ def new_clients(base: int, n: int) -> list[Client6]:
 
 # ------------------------------------------------------------------------------------ scenarios
 
-FLAVORS = [
-    pytest.param(("kea", "hakea"), False, id="kea-primary"),
-    pytest.param(("hakea", "kea"), False, id="hakea-primary"),
-    pytest.param(("kea", "hakea"), True, id="kea-primary-agent"),
-    pytest.param(("hakea", "kea"), True, id="hakea-primary-agent"),
-]
-
 
 @pytest.mark.parametrize(("flavors", "agent"), FLAVORS)
-def test_hot_standby_failover_and_resync(make_pair: Any, cl: Netns, flavors: tuple[str, str],
+def test_hot_standby_failover_and_resync(make_pair: MakePair, cl: Netns, flavors: tuple[str, str],
                                          agent: bool) -> None:
-    pair: Pair = make_pair(flavors, agent)
+    pair = make_pair(HS, flavors, agent)
     s1, s2 = pair.servers
     pair.start()
     wait_states({s1: HS, s2: HS}, 20)
 
     # The primary leases an address and a prefix to each client; the standby stays silent and
     # holds every lease (lease6-bulk-apply before each Reply).
-    to_s1, to_s2 = relay_to(cl, s1), relay_to(cl, s2)
+    to_s1, to_s2 = s1.relay_from(cl), s2.relay_from(cl)
     try:
         clients = [to_s1.lease(c) for c in new_clients(0xB00, 6)]
         assert len({c.server_id for c in clients}) == 1
@@ -162,25 +93,22 @@ def test_hot_standby_failover_and_resync(make_pair: Any, cl: Netns, flavors: tup
         wait_states({s2: PD}, 15)
         for c in clients[:3]:
             reply = to_s2.rebind(c)
-            assert same_lease(reply, c), (c, reply)
+            assert c.keeps(reply), (c, reply)
         # ... and serves a new client.
         newcomer = to_s2.lease(Client6(dc.duid_ll(0xB80)))
-        survivor = lease6_set(s2.leases(over_http=True))
+        survivor = s2.lease_keys()
         assert len(survivor) == 14 and survivor != first
 
         # The primary comes back with an empty lease file: it syncs from the standby (paged),
         # and both return to hot-standby with the same leases.
-        with Sniffer(pair.net, "s2") as sniffer:
-            s1.start(empty=True)
-            wait_states({s1: HS, s2: HS}, 30)
-        synced_from(sniffer, s1, s2)
+        synced_from(pair.restart_sniffed(s1, HS), s1, s2)
         assert same_leases(s1, s2, at_least=14) == survivor
 
         # The restarted primary knows every client: a Renew to it gets the same lease.
         newcomer.server_id = clients[0].server_id  # the primary's DUID
         for c in [clients[0], clients[5], newcomer]:
             reply = to_s1.renew6(c)
-            assert same_lease(reply, c), (c, reply)
+            assert c.keeps(reply), (c, reply)
         same_leases(s1, s2, at_least=14)
     finally:
         to_s1.close()
@@ -207,17 +135,14 @@ def cancel_maintenance(boss: Server6, other: Server6) -> None:
     raise AssertionError("unreachable")
 
 
-BOTH_WAYS = [("kea", "hakea"), ("hakea", "kea")]
-
-
 @pytest.mark.parametrize("flavors", BOTH_WAYS, ids=["kea-primary", "hakea-primary"])
-def test_maintenance_and_ha_sync(make_pair: Any, cl: Netns, flavors: tuple[str, str]) -> None:
+def test_maintenance_and_ha_sync(make_pair: MakePair, cl: Netns, flavors: tuple[str, str]) -> None:
     """ha-maintenance-start/-cancel sent to either server, and ha-sync towards the partner."""
-    pair: Pair = make_pair(flavors)
+    pair = make_pair(HS, flavors)
     s1, s2 = pair.servers
     pair.start()
     wait_states({s1: HS, s2: HS}, 20)
-    relays = {s: relay_to(cl, s) for s in pair.servers}
+    relays = {s: s.relay_from(cl) for s in pair.servers}
     try:
         relays[s1].lease(Client6(dc.duid_ll(0xC00)))
         for n, (boss, other) in enumerate(((s1, s2), (s2, s1))):
@@ -276,7 +201,7 @@ def test_lease6_files_are_exchangeable(net: Lab, procs: Procs, pair_dir: Path, c
         w.workdir.mkdir()
         w.write_config()
         w.start()
-        relay = relay_to(cl, w)
+        relay = w.relay_from(cl)
         try:
             clients = [relay.lease(c) for c in new_clients(0xD00, 8)]
             gone = clients.pop()
@@ -285,7 +210,7 @@ def test_lease6_files_are_exchangeable(net: Lab, procs: Procs, pair_dir: Path, c
             assert relay.renew6(clients[0]) is not None  # a renewal row too
         finally:
             relay.close()
-        written = lease6_set(w.leases())
+        written = w.lease_keys(over_http=False)
         assert len(written) == 14, written
         w.close()
 
@@ -294,12 +219,12 @@ def test_lease6_files_are_exchangeable(net: Lab, procs: Procs, pair_dir: Path, c
         r.write_config()
         shutil.copy(w.lease_file, r.lease_file)
         r.start()
-        relay = relay_to(cl, r)
+        relay = r.relay_from(cl)
         try:
-            assert lease6_set(r.leases()) == written, (writer, reader)
+            assert r.lease_keys(over_http=False) == written, (writer, reader)
             for c in clients[:4]:
                 reply = relay.renew6(c)
-                assert same_lease(reply, c), (writer, reader, c, reply)
+                assert c.keeps(reply), (writer, reader, c, reply)
             advertise = relay.solicit(clients[5].duid, dc.ia_na(1), dc.ia_pd(1))
             assert advertise is not None and advertise.msg_type == dc.ADVERTISE
             assert advertise.addresses() == [clients[5].address], advertise
@@ -324,23 +249,23 @@ REPLACED = [
 
 
 @pytest.mark.parametrize(("replaced", "mode"), REPLACED)
-def test_replace_a_kea6_server_by_hakea(make_pair: Any, cl: Netns, replaced: str, mode: str) -> None:
+def test_replace_a_kea6_server_by_hakea(make_pair: MakePair, cl: Netns, replaced: str, mode: str) -> None:
     """docs/operator-guide-replace-kea6.md step by step: a kea-dhcp6 pair serves clients; the server
     that stays takes over with ha-maintenance-start; the other kea-dhcp6 is stopped; hakea-dhcp6
     starts with the very same configuration file and lease file; it syncs, the pair is back in its
     normal state, no lease is lost and every client keeps its address and prefix."""
-    pair: Pair = make_pair(("kea", "kea"), mode=mode)
+    pair = make_pair(mode, ("kea", "kea"))
     s1, s2 = pair.servers
     normal = HS if mode == HS else LB
     old, stays = (s1, s2) if replaced == "server1" else (s2, s1)
 
     def server_of(c: Client6) -> str:
         """Who answers the client: the primary in hot-standby, the hash owner in load-balancing."""
-        return "server1" if mode == HS or lb_hash(c.duid) % 2 == 0 else "server2"
+        return "server1" if mode == HS else lb_owner(c.duid)
 
     pair.start()
     wait_states({s1: normal, s2: normal}, 20)
-    relays = {s.name: relay_to(cl, s) for s in pair.servers}
+    relays = {s.name: s.relay_from(cl) for s in pair.servers}
     try:
         clients = [relays[server_of(c)].lease(c) for c in new_clients(0xE00, 8)]
         assert any(server_of(c) == old.name for c in clients)
@@ -370,7 +295,7 @@ def test_replace_a_kea6_server_by_hakea(make_pair: Any, cl: Netns, replaced: str
         assert relays[stays.name].renew6(moved[0], timeout=0.5) is None  # names the stopped server
         for c in moved:
             reply = relays[stays.name].rebind(c)
-            assert same_lease(reply, c), (c, reply)
+            assert c.keeps(reply), (c, reply)
             c.server_id = server_duid(stays.name)
         newcomers = [relays[stays.name].lease(c) for c in new_clients(0xE80, 2)]
 
@@ -380,11 +305,7 @@ def test_replace_a_kea6_server_by_hakea(make_pair: Any, cl: Netns, replaced: str
             pair.s1 = new
         else:
             pair.s2 = new
-        with Sniffer(pair.net, f"s{stays.index}") as sniffer:
-            new.start()
-            took = wait_states({pair.s1: normal, pair.s2: normal}, 30)
-        print(f"hakea {new.name} started, synced, both {normal} in {took:.1f} s")
-        synced_from(sniffer, new, stays)
+        synced_from(pair.restart_sniffed(new, normal, empty=False), new, stays)
         assert new.config_file.read_bytes() == config
 
         # 6. Verify: the same leases on both, none lost.
@@ -414,7 +335,7 @@ def test_replace_a_kea6_server_by_hakea(make_pair: Any, cl: Netns, replaced: str
                 reply = relays[serving].renew6(c)
             else:
                 reply = relays[serving].rebind(c)
-            assert same_lease(reply, c), (c, serving, reply)
+            assert c.keeps(reply), (c, serving, reply)
             c.server_id = server_duid(serving)
         # ... and the new server's leases reach Kea again.
         fresh = next(c for c in new_clients(0xEC0, 16) if server_of(c) == new.name)
