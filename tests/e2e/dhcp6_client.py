@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import random
 import socket
 import struct
 import time
@@ -134,6 +135,12 @@ def parse_client(data: bytes) -> Reply6:
 
 def new_xid() -> int:
     return int.from_bytes(os.urandom(3), "big")
+
+
+def distinct_xids(count: int) -> list[int]:
+    """`count` different random transaction ids (relay_to_all tells clients apart by xid; among
+    thousands of new_xid() a few would collide)."""
+    return random.SystemRandom().sample(range(1 << 24), count)
 
 
 def random_duid(n: int) -> bytes:

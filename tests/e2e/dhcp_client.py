@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import random
 import socket
 import struct
 import time
@@ -41,6 +42,21 @@ def mac_str(mac: bytes) -> str:
 
 def new_xid() -> int:
     return int.from_bytes(os.urandom(4), "big")
+
+
+def random_client(rng: random.Random, n: int) -> tuple[bytes, bytes | None]:
+    """A random client: (MAC, option 61 data or None). Odd `n` has a client identifier, in turn
+    type 1 + its MAC (RFC 2132), type 255 + IAID + DUID (RFC 4361) and type 0 + a string of 1 to
+    31 bytes: Kea hashes the whole option 61 data when present, else the MAC."""
+    mac = rng.randbytes(6)
+    if n % 2 == 0:
+        return mac, None
+    kind = n // 2 % 3
+    if kind == 0:
+        return mac, b"\x01" + mac
+    if kind == 1:
+        return mac, b"\xff" + rng.randbytes(4) + b"\x00\x03\x00\x01" + rng.randbytes(6)
+    return mac, b"\x00" + rng.randbytes(rng.randint(1, 31))
 
 
 def build(

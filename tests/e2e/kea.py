@@ -19,6 +19,7 @@ import contextlib
 import ctypes
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -527,44 +528,54 @@ def perfdhcp(lab: Lab, *, count: int, server: str | None, batch: int = 1, rate: 
     return r.stdout + r.stderr
 
 
-def _relay_discover(servers: list[str], clients: list[tuple[bytes, bytes | None]], wait: float
-                    ) -> dict[str, list[str]]:
+def _relay_discover(servers: list[str], clients: list[tuple[bytes, bytes | None]], window: int,
+                    patience: float, quiet: float, timeout: float) -> list[list[str]]:
     """In the client namespace: each client's DISCOVER (giaddr RELAY; option 61 when the client has
-    an identifier) to every server. Returns, per MAC, the server identifiers that offered."""
+    an identifier) to every server, once, with at most `window` clients waiting for an OFFER (a
+    client unanswered for `patience` s stops waiting), so no server's packet queue overflows:
+    Kea's packet-queue-size (64 here) drops the oldest, and a server's queue holds the clients
+    waiting for it and, between them, about as many of its partner's that it does not answer.
+    Ends `quiet` s after the last OFFER once nobody waits, so a second server answering late is
+    seen. Returns, per client, the server identifiers that offered."""
     from tests.e2e import dhcp_client as dc
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, 33, 4 << 20)  # SO_RCVBUFFORCE: hold every answer
     sock.bind((RELAY, 67))
-    xids: dict[int, str] = {}
-    answered: dict[str, list[str]] = {dc.mac_str(mac): [] for mac, _ in clients}
-
-    def take(timeout: float) -> bool:
-        sock.settimeout(timeout)
-        try:
-            data, _ = sock.recvfrom(4096)
-        except (TimeoutError, BlockingIOError):
-            return False
-        with contextlib.suppress(ValueError):
-            reply = dc.parse(data)
-            mac = xids.get(reply.xid)
-            if mac is not None and reply.message_type == dc.OFFER and reply.server_id:
-                answered[mac].append(reply.server_id)
-        return True
-
+    sock.settimeout(0.02)
+    xids = random.sample(range(1 << 32), len(clients))  # distinct: an answer names one client
+    index = {xid: n for n, xid in enumerate(xids)}
+    answered: list[list[str]] = [[] for _ in clients]
+    waiting: dict[int, float] = {}  # xid -> sent at, in sending order
+    sent = 0
+    deadline = time.monotonic() + timeout
+    last = time.monotonic()
     try:
-        for mac, client_id in clients:
-            options = [(61, client_id)] if client_id else None
-            data = dc.build(dc.DISCOVER, mac, giaddr=RELAY, hops=1, options=options)
-            xids[int.from_bytes(data[4:8], "big")] = dc.mac_str(mac)
-            for server in servers:
-                sock.sendto(data, (server, 67))
-            while take(0.002):
-                pass
-        deadline = time.monotonic() + wait
-        while (left := deadline - time.monotonic()) > 0 and take(left):
-            pass
+        while (now := time.monotonic()) < deadline:
+            while sent < len(clients) and len(waiting) < window:
+                mac, client_id = clients[sent]
+                options = [(61, client_id)] if client_id else None
+                data = dc.build(dc.DISCOVER, mac, xid=xids[sent], giaddr=RELAY, hops=1, options=options)
+                for server in servers:
+                    sock.sendto(data, (server, 67))
+                waiting[xids[sent]] = now
+                sent += 1
+            while waiting and now - next(iter(waiting.values())) > patience:
+                del waiting[next(iter(waiting))]  # unanswered
+            if sent == len(clients) and not waiting and now - last > quiet:
+                break
+            try:
+                data, _ = sock.recvfrom(4096)
+            except (TimeoutError, BlockingIOError):
+                continue
+            with contextlib.suppress(ValueError):
+                reply = dc.parse(data)
+                n = index.get(reply.xid)
+                if n is not None and reply.message_type == dc.OFFER and reply.server_id:
+                    answered[n].append(reply.server_id)
+                    waiting.pop(reply.xid, None)
+                    last = time.monotonic()
         return answered
     finally:
         sock.close()
@@ -597,11 +608,15 @@ def client_story(lab: Lab, server: str) -> dict[str, Any]:
         ns.close()
 
 
-def discover_everywhere(lab: Lab, servers: list[str], clients: list[tuple[bytes, bytes | None]],
-                        wait: float = 3.0) -> dict[str, list[str]]:
+def discover_everywhere(lab: Lab, servers: list[str], clients: list[tuple[bytes, bytes | None]], *,
+                        window: int = 16, patience: float = 2.0, quiet: float = 0.5,
+                        timeout: float = 60.0) -> list[list[str]]:  # fmt: skip
+    """_relay_discover from the client namespace: per client (MAC, option 61 data or None), the
+    server identifiers that offered, in `clients`' order."""
     ns = Netns(lab.ns("cl"))
     try:
-        return ns.run(_relay_discover, servers, clients, wait)
+        return ns.run(_relay_discover, servers, clients, window, patience, quiet, timeout,
+                      timeout=timeout + 5)  # fmt: skip
     finally:
         ns.close()
 

@@ -10,7 +10,10 @@ tests saw Kea do.
 
 from __future__ import annotations
 
+import os
+import random
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -46,6 +49,7 @@ PD = "partner-down"
 PIM = "partner-in-maintenance"
 IM = "in-maintenance"
 PAGE = 10  # dhcp4_config's sync-page-limit: a sync takes several lease4-get-page
+LB_CLIENTS = 10_000  # random clients whose DISCOVERs both load-balancing partners get
 
 
 @pytest.fixture(scope="module")
@@ -182,18 +186,27 @@ def test_load_balancing_pair(make_pair: MakePair, flavors: tuple[str, str]) -> N
     wait_states({s1: LB, s2: LB}, 20)
 
     # Every DISCOVER goes to both: exactly one answers, the owner by Kea's hash of the client
-    # identifier (whole option 61) when there is one, else of the MAC.
-    clients: list[tuple[bytes, bytes | None]] = []
-    for n in range(1, 201):
-        mac = b"\x02" + (n * 2654435761 % (1 << 40)).to_bytes(5, "big")
-        clients.append((mac, b"\xff" + n.to_bytes(4, "big") if n % 2 else None))
+    # identifier (whole option 61) when there is one, else of the MAC -- for LB_CLIENTS random
+    # clients, half with an identifier, so Kea's share and hakea's are exactly complementary.
+    seed = int.from_bytes(os.urandom(4), "big")
+    rng = random.Random(seed)
+    clients = [dc.random_client(rng, n) for n in range(LB_CLIENTS)]
+    t0 = time.monotonic()
     answered = discover_everywhere(pair.net, [s1.address, s2.address], clients)
+    took = time.monotonic() - t0
     per_server = {s1.address: 0, s2.address: 0}
-    for mac, client_id in clients:
-        who = answered[dc.mac_str(mac)]
-        assert who == [lb_owner(client_id or mac)], (dc.mac_str(mac), client_id, who)
-        per_server[who[0]] += 1
-    assert min(per_server.values()) > 50, per_server
+    wrong = []
+    for (mac, client_id), who in zip(clients, answered, strict=True):
+        if who == [lb_owner(client_id or mac)]:
+            per_server[who[0]] += 1
+        else:
+            wrong.append((dc.mac_str(mac), client_id and client_id.hex(), who))
+    print(f"{LB_CLIENTS} DISCOVERs in {took:.1f} s: offers {per_server} (seed {seed})")
+    assert not wrong, (f"seed {seed}: {len(wrong)} client(s) not answered by exactly their owner "
+                       f"(unanswered {sum(not w for *_, w in wrong)})", wrong[:10])
+    assert min(per_server.values()) > LB_CLIENTS * 2 // 5, per_server
+    for s in pair.servers:  # an OFFER writes no lease
+        assert s.leases(over_http=True) == [], s.flavor
 
     # Broadcast DORA: each server leases from its own pool, and both hold every lease.
     load(pair, None, 60, batch=8)

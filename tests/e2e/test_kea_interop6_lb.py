@@ -8,7 +8,8 @@ start -- the first and each restart after a kill -- needs the operator's ha-cont
 
 One pair per direction (module fixture, parametrized), shared by the tests below in order:
 300 random DUIDs sent to both servers are answered by exactly the owner the RFC 3074 hash names (as
-test_ha6_load_balancing.py checks on loopback); ha-scopes / ha-continue / ha-sync sent to either
+test_ha6_load_balancing.py checks on loopback), and so are the Solicits of 10,000 more (no
+Request: nothing leased); ha-scopes / ha-continue / ha-sync sent to either
 side are answered as Kea answers; then each server in turn is killed (-9, by PID): the survivor goes
 partner-down and answers a Rebind of the dead server's clients with their address and prefix, the
 dead one restarts with an empty lease file, syncs page by page and both hold the same leases.
@@ -106,11 +107,11 @@ class LBPair(Pair[Server6]):
         self._leased: Leased | None = None
 
     def exchange(self, messages: list[bytes], *, tries: int = 3, quiet: float = 0.4,
-                 timeout: float = 20.0) -> dc.Answers:  # fmt: skip
+                 timeout: float = 20.0, window: int = 32) -> dc.Answers:  # fmt: skip
         """dhcp6_client.relay_to_all from the client namespace, to both servers (port 547)."""
         targets = {s.name: (s.address6, 547) for s in self.servers}
         return self.cl.run(lambda: dc.relay_to_all(targets, messages, bind=RELAY6, link=LINK, tries=tries,
-                                                   quiet=quiet, timeout=timeout),
+                                                   quiet=quiet, timeout=timeout, window=window),
                            timeout=timeout + 5)  # fmt: skip
 
     def leased(self) -> Leased:
@@ -238,6 +239,43 @@ def test_each_duid_answered_by_its_hash_owner(pair: LBPair) -> None:
     for le in pair.s1.leases(over_http=True):
         c = by_duid[le["duid"]]
         assert le["ip-address"] == (c.address if le["type"] == "IA_NA" else c.prefix), (le, c)
+    pair.check_alive()
+
+
+SOLICITS = 10_000  # random DUIDs whose Solicit alone both partners get
+SOLICIT_WINDOW = 16
+
+
+def test_ten_thousand_solicits_answered_by_hash_owner(pair: LBPair) -> None:
+    """SOLICITS random DUIDs (LLT, EN, LL, UUID), one Solicit each (an IA_NA) sent to both servers
+    once: each is advertised by exactly the owner the RFC 3074 hash names, so Kea's share and
+    hakea's are exactly complementary. An Advertise writes no lease: both hold what they held."""
+    held = [s.lease_keys() for s in pair.servers]
+    duids = [dc.random_duid(n) for n in range(SOLICITS)]
+    xids = dc.distinct_xids(SOLICITS)
+    t0 = time.monotonic()
+    solicits = [dc.client_message(dc.SOLICIT, x, d, dc.ia_na(1)) for x, d in zip(xids, duids, strict=True)]
+    # At most SOLICIT_WINDOW clients wait for their owner: the other server's unanswered
+    # Solicits lie between them in a server's queue, about as many again, and Kea's
+    # packet-queue-size (64, kea.add_ha) drops the oldest beyond that.
+    answers = pair.exchange(solicits, tries=1, quiet=0.5, timeout=60, window=SOLICIT_WINDOW)
+    took = time.monotonic() - t0
+    per_server = {"server1": 0, "server2": 0}
+    wrong = []
+    for xid, duid in zip(xids, duids, strict=True):
+        got = answers.get(xid, [])
+        owner = lb_owner(duid)
+        if [name for name, _ in got] == [owner] and got[0][1].msg_type == dc.ADVERTISE \
+                and got[0][1].get(dc.OPT_CLIENTID) == duid and got[0][1].server_id == server_duid(owner):
+            per_server[owner] += 1
+        else:
+            wrong.append((duid.hex(":"), owner, [(name, r.msg_type) for name, r in got]))
+    flavors = {s.name: s.flavor for s in pair.servers}
+    print(f"{SOLICITS} Solicits in {took:.1f} s: advertised by {per_server} ({flavors})")
+    assert not wrong, (f"{len(wrong)} client(s) not advertised by exactly their owner "
+                       f"(unanswered {sum(not w for *_, w in wrong)})", wrong[:10])
+    assert min(per_server.values()) > SOLICITS * 2 // 5, per_server
+    assert [s.lease_keys() for s in pair.servers] == held
     pair.check_alive()
 
 
