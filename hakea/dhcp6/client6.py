@@ -17,8 +17,6 @@ from hakea.leases.model6 import Lease6, LeaseType
 
 _NA = LeaseType.NA
 _PD = LeaseType.PD
-_OPT_IA_NA = OPTION_IA_NA
-_OPT_IA_PD = OPTION_IA_PD
 _IAID = struct.Struct("!I")
 _ONE_ADDRESS = struct.Struct("!I8x4x16sII")  # IAID, (T1, T2, IAADDR head), address, lifetimes
 OPTION_CLIENT_LINKLAYER_ADDR = 79  # RFC 6939
@@ -47,9 +45,9 @@ def parse_ias(q: Packet6) -> list[IaRequest]:
     nas: list[IaRequest] = []
     pds: list[IaRequest] = []
     for code, payload in q.options:
-        if code == _OPT_IA_NA:
+        if code == OPTION_IA_NA:
             nas.append(_ia_request(_NA, payload))
-        elif code == _OPT_IA_PD:
+        elif code == OPTION_IA_PD:
             pds.append(_ia_request(_PD, payload))
     if len(nas) + len(pds) < 2:
         return nas or pds

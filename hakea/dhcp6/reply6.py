@@ -37,7 +37,6 @@ from hakea.dhcp6.wire import (
 from hakea.leases.model6 import LeaseType
 
 OPTION_PD_EXCLUDE = 67  # RFC 6603
-OPTION_CLIENT_LINKLAYER_ADDR = 79  # RFC 6939
 _CACHE_LIMIT = 4096
 _OPT_IA_NA, _OPT_IAADDR, _OPT_STATUS = 3, 5, 13
 _IA = struct.Struct("!III")  # IAID, T1, T2
