@@ -16,7 +16,7 @@ exchange with HA, kea-lfc runs on hand-made files; the files are in tests/unit/l
 - a declined lease (DECLINE) has duid `00` (Kea's empty DUID), no hwaddr, no hostname,
   pref_lifetime 0, valid_lifetime = the decline probation period, state 1. Kea discards a row with
   an empty duid, and so does hakea (it cannot write one: Lease6 always has a DUID in Kea);
-- escaping of hostname and user_context is memfile4's (csv4.escape / csv4.unescape);
+- escaping of hostname and user_context is lease4's (csv_common.escape / csv_common.unescape);
 - the file is a journal keyed by address alone: a later row for an address supersedes an earlier
   one whatever the types, and a row with valid_lifetime 0 (Kea writes pref_lifetime 0 and
   expire = cltt with it) deletes the lease at its address, of any type.
@@ -27,24 +27,18 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 
-import msgspec
-
-from hakea.leases.csv4 import (
-    LeaseFileError,
-    ReadStats,
-    escape,
-    header_of,
-    iter_file_rows,
-    parse_hex,
-    replay_file,
-    unescape,
-)
+from hakea.leases import csv_common
+from hakea.leases.csv_common import BOOLS, STATE_OF_TEXT, STATE_TEXT, escape, json_encode, parse_hex, unescape
+from hakea.leases.csv_common import LeaseFileError as LeaseFileError  # re-exported
+from hakea.leases.csv_common import ReadStats as ReadStats  # re-exported
+from hakea.leases.csv_common import header_of as header_of  # re-exported
 from hakea.leases.model import LeaseState
 from hakea.leases.model6 import Lease6, LeaseType
 
 __all__ = [
     "COLUMNS",
     "HEADER",
+    "LEASE6_FILE",
     "LeaseFileError",
     "ReadStats",
     "format_deletion",
@@ -82,15 +76,11 @@ HEADER = ",".join(COLUMNS) + "\n"
 _MIN_COLUMNS = COLUMNS.index("hostname") + 1
 _U32 = 0xFFFFFFFF
 
-_json_encode = msgspec.json.Encoder().encode
-_json_decode = msgspec.json.Decoder().decode
 _inet_ntop = socket.inet_ntop
 _inet_pton = socket.inet_pton
 _AF_INET6 = socket.AF_INET6
+_address_texts, _remember_address = csv_common.address_texts(socket.AF_INET6)
 
-_BOOLS = {"0": False, "1": True, "false": False, "true": True}
-_STATE_OF_TEXT = {str(int(s)): s for s in LeaseState}
-_STATE_TEXT = {s: str(int(s)) for s in LeaseState}
 _TYPE_OF_TEXT = {str(int(t)): t for t in LeaseType}
 _TYPE_TEXT = {t: str(int(t)) for t in LeaseType}
 _PD = LeaseType.PD
@@ -105,31 +95,18 @@ def parse_address(text: str) -> int:
     return int.from_bytes(_inet_pton(_AF_INET6, text), "big")
 
 
-# As csv4: formatting an address is the dearest part of a row, and a server formats the same pool
-# addresses again and again (bounded: cleared when huge).
-_address_texts: dict[int, str] = {}
-_ADDRESS_CACHE_MAX = 1 << 20
-
-
-def _address_text_cached(address: int) -> str:
-    text = _address_texts.get(address)
-    if text is None:
-        if len(_address_texts) >= _ADDRESS_CACHE_MAX:
-            _address_texts.clear()
-        text = _address_texts[address] = _inet_ntop(_AF_INET6, address.to_bytes(16, "big"))
-    return text
-
-
 def _row(lease: Lease6, valid: int, preferred: int) -> str:
+    address = lease.address
+    text = _address_texts.get(address) or _remember_address(address)  # a hit: no Python call
     ctx = lease.user_context
     hwaddr = lease.hwaddr
     hw_tail = f"{lease.hwtype},{lease.hwaddr_source}" if hwaddr else ","
     return (
-        f"{_address_text_cached(lease.address)},{lease.duid.hex(':')},{valid},{lease.cltt + valid},"
+        f"{text},{lease.duid.hex(':')},{valid},{lease.cltt + valid},"
         f"{lease.subnet_id},{preferred},{_TYPE_TEXT[lease.type]},{lease.iaid},{lease.prefix_len},"
         f"{'1' if lease.fqdn_fwd else '0'},{'1' if lease.fqdn_rev else '0'},"
         f"{escape(lease.hostname) if lease.hostname else ''},{hwaddr.hex(':')},"
-        f"{_STATE_TEXT[lease.state]},{escape(_json_encode(ctx).decode()) if ctx is not None else ''},"
+        f"{STATE_TEXT[lease.state]},{escape(json_encode(ctx).decode()) if ctx is not None else ''},"
         f"{hw_tail}\n"
     )
 
@@ -150,20 +127,8 @@ def is_deletion(lease: Lease6) -> bool:
 
 
 def parse_header(line: str) -> tuple[int, int]:
-    """Validate a header line; returns (known columns: 12 to 17; all columns).
-
-    Known columns must come first and in Kea's order; columns after all seventeen (a newer Kea's)
-    are accepted and ignored.
-    """
-    names = line.rstrip("\r\n").split(",")
-    known = 0
-    for name, expected in zip(names, COLUMNS, strict=False):
-        if name.strip() != expected:
-            break
-        known += 1
-    if known < _MIN_COLUMNS or (known < len(COLUMNS) and known < len(names)):
-        raise LeaseFileError(f"not a Kea lease6 CSV header: {line.strip()[:200]!r}")
-    return known, len(names)
+    """Validate a header line; returns (known columns: 12 to 17; all columns)."""
+    return csv_common.parse_header_columns(line, COLUMNS, _MIN_COLUMNS, "lease6")
 
 
 def _u32(text: str, what: str) -> int:
@@ -203,12 +168,7 @@ def parse_row(line: str, known: int = len(COLUMNS), total: int = len(COLUMNS)) -
         if known > 16 and f[16]:
             hwaddr_source = int(f[16])
     state_text = f[13] if known > 13 else ""
-    ctx: dict[str, object] | None = None
-    if known > 14 and f[14]:
-        decoded = _json_decode(unescape(f[14]))
-        if not isinstance(decoded, dict):
-            raise ValueError("user_context is not a JSON map")
-        ctx = decoded
+    ctx = csv_common.parse_user_context(f[14]) if known > 14 and f[14] else None
     hostname = f[11]
     return Lease6(
         int.from_bytes(_inet_pton(_AF_INET6, f[0]), "big"),
@@ -220,13 +180,13 @@ def parse_row(line: str, known: int = len(COLUMNS), total: int = len(COLUMNS)) -
         _u32(f[4], "subnet_id"),
         lease_type,
         prefix_len,
-        _BOOLS[f[9]],
-        _BOOLS[f[10]],
+        BOOLS[f[9]],
+        BOOLS[f[10]],
         unescape(hostname) if "&#x" in hostname else hostname,
         hwaddr,
         hwtype,
         hwaddr_source,
-        _STATE_OF_TEXT[state_text] if state_text else LeaseState.DEFAULT,
+        STATE_OF_TEXT[state_text] if state_text else LeaseState.DEFAULT,
         ctx,
     )
 
@@ -236,10 +196,14 @@ def iter_rows(text: str, stats: ReadStats) -> Iterator[Lease6]:
 
     A last line without its newline is a write cut short: skipped (and flagged), never trusted.
     """
-    return iter_file_rows(text, stats, parse_header, parse_row)
+    return csv_common.iter_file_rows(text, stats, parse_header, parse_row)
 
 
 def read_file(path: str) -> tuple[dict[int, Lease6 | None], ReadStats]:
     """Replay one lease6 journal file: address -> its last lease, or None when its last row deletes
-    it (csv4.replay_file)."""
-    return replay_file(path, iter_rows)
+    it (csv_common.replay_file)."""
+    return csv_common.replay_file(path, iter_rows)
+
+
+# The lease6 file as the memfile journal (journal.py) writes and reads it.
+LEASE6_FILE = csv_common.LeaseFileFormat(HEADER, format_row, format_deletion, read_file)

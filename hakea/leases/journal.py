@@ -1,6 +1,6 @@
 """The memfile journal shared by MemfileLeaseStore4 and MemfileLeaseStore6: Kea's lease CSV file as
 an append-only journal behind an in-memory store. Only the row format differs between the families
-(csv4.py, csv6.py); it comes in as a LeaseFileFormat.
+(csv4.py, csv6.py); it comes in as a LeaseFileFormat (csv_common.py).
 
 Durability. Every add/update/upsert/delete/wipe/load writes its rows with os.write() on an O_APPEND
 descriptor *before* the in-memory change and before returning. The daemon answers the client only
@@ -41,11 +41,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from hakea.leases.csv4 import ReadStats
+from hakea.leases.csv_common import LeaseFileFormat, LeaseRow, ReadStats
 from hakea.leases.store import LeaseStoreError
 
 __all__ = [
@@ -94,29 +93,14 @@ def pid_alive(pid_file: str) -> bool:
     return True
 
 
-class _JournalLease(Protocol):
-    @property
-    def valid_lft(self) -> int: ...
-
-
-L = TypeVar("L", bound=_JournalLease)
-
-
-@dataclass(frozen=True, slots=True)
-class LeaseFileFormat(Generic[L]):
-    """One family's lease CSV file: its header line (with "\\n"), row writers and file readers."""
-
-    header: str
-    format_row: Callable[[L], str]
-    format_deletion: Callable[[L], str]  # the valid_lifetime 0 row that deletes the lease
-    read_file: Callable[[str], tuple[dict[int, L | None], ReadStats]]  # address -> lease/deletion
-    header_of: Callable[[str], str | None]
+L = TypeVar("L", bound=LeaseRow)
 
 
 class MemfileJournal(Generic[L]):
     """Mixin: the lease file journal for an in-memory lease store. List it before the memory store
     among the bases, so its persistence hooks (_persist, _persist_deletes, _persist_many), flush()
-    and close() override the memory store's no-ops.
+    and close() override the memory store's no-ops, and name the family's file in the class
+    attribute `file_format` (csv4.LEASE4_FILE, csv6.LEASE6_FILE).
 
     path: the lease file (Kea's `lease-database.name`); persist: False keeps leases in memory only
     (Kea's `"persist": false`; the file is neither read nor written); lfc_interval: seconds between
@@ -127,6 +111,8 @@ class MemfileJournal(Generic[L]):
     cannot be read or written or if kea-lfc is working on it.
     """
 
+    file_format: LeaseFileFormat[L]  # set by the family's class
+
     if TYPE_CHECKING:  # provided by the memory store this is mixed into
 
         def all(self) -> Iterator[L]: ...
@@ -135,14 +121,13 @@ class MemfileJournal(Generic[L]):
 
     def __init__(
         self,
-        file_format: LeaseFileFormat[L],
         path: str | os.PathLike[str],
         persist: bool = True,
         lfc_interval: float = 3600,
         fsync: bool = False,
     ) -> None:
         super().__init__()
-        self._format = file_format
+        self._format = self.file_format
         self.path = os.fspath(path)
         self.persist = persist
         self.lfc_interval = lfc_interval

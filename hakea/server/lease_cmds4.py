@@ -19,11 +19,12 @@ from hakea.control import envelope
 from hakea.control.registry import CommandError, CommandRequest
 from hakea.leases.json4 import LeaseJSONError, format_ipv4, lease4_to_json, parse_hex
 from hakea.leases.model import Lease4, LeaseState
+from hakea.server import lease_cmds_common as common
+from hakea.server.lease_cmds_common import EMPTY, U32, Args, LeaseAnswers
 
 if TYPE_CHECKING:
     from hakea.server.dhcp4_daemon import Dhcp4Daemon
 
-Args = dict[str, Any] | None
 NAMES = (
     "lease4-add",
     "lease4-get",
@@ -36,8 +37,6 @@ NAMES = (
     "lease4-del",
     "lease4-wipe",
 )
-_EMPTY = envelope.CONTROL_RESULT_EMPTY
-_U32 = 0xFFFFFFFF
 _HEX = frozenset("0123456789abcdefABCDEF")
 _MAX_HWADDR_LEN = 20  # Kea's HWAddr::MAX_HWADDR_LEN
 _MAX_CLIENT_ID_LEN = 128  # Kea's DUID::MAX_DUID_LEN (ClientId reuses it)
@@ -63,7 +62,7 @@ def _required(a: dict[str, Any], name: str, kind: type) -> Any:
     return _typed(a, name, kind)
 
 
-def _uint(a: dict[str, Any], name: str, maximum: int = _U32) -> int:
+def _uint(a: dict[str, Any], name: str, maximum: int = U32) -> int:
     value: int = _typed(a, name, int)
     if value < 0 or value > maximum:
         raise CommandError(f"out of range value ({value}) specified for parameter '{name}'")
@@ -142,17 +141,13 @@ def _client_id(text: str) -> bytes:
     return data
 
 
-def _found(leases: list[Lease4]) -> dict[str, Any]:
-    body = {"leases": [lease4_to_json(le) for le in leases]}
-    return envelope.answer(0 if leases else _EMPTY, f"{len(leases)} IPv4 lease(s) found.", body)
+_ANSWERS = LeaseAnswers("IPv4", lease4_to_json)
+_found = _ANSWERS.leases
 
 
 def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
-    reg = daemon.registry
     if not enabled:
-        for name in NAMES:
-            if name in reg:
-                reg.unregister(name)
+        common.install(daemon.registry, NAMES, None)
         return
 
     def store() -> Any:
@@ -237,8 +232,7 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
                 raise CommandError("no parameters specified for the command")
             raise CommandError("missing parameter 'ip-address'")
         lease = lease_from(args)
-        if not store().add(lease):
-            raise CommandError("IPv4 lease already exists.")
+        _ANSWERS.add(store(), lease)
         return envelope.success(
             f"Lease for address {format_ipv4(lease.address)}, subnet-id {lease.subnet_id} added."
         )
@@ -248,11 +242,9 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
             raise CommandError("no parameters specified for lease4-update command")
         lease = lease_from(args)
         force = _typed(args, "force-create", bool) if "force-create" in args else False
-        if store().update(lease):
-            return envelope.success("IPv4 lease updated.")
-        if force:
-            store().upsert(lease)
-            return envelope.success("IPv4 lease added.")
+        answer = _ANSWERS.update(store(), lease, force)
+        if answer is not None:
+            return answer
         raise CommandError(  # Kea 2.2's text, word for word
             f"failed to update the lease with address {format_ipv4(lease.address)} either because the "
             "lease has been deleted or it has changed in the database, in both cases a retry might succeed"
@@ -306,10 +298,7 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
         return found[0] if found else None
 
     def lease4_get(args: Args, req: CommandRequest) -> dict[str, Any]:
-        lease = by_address_or_identifier(args, "Query")
-        if lease is None:
-            return envelope.answer(_EMPTY, "Lease not found.")
-        return envelope.success("IPv4 lease found.", lease4_to_json(lease))
+        return _ANSWERS.lease(by_address_or_identifier(args, "Query"))
 
     def lease4_get_all(args: Args, req: CommandRequest) -> dict[str, Any]:
         if args is None:
@@ -328,11 +317,7 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
     def lease4_get_page(args: Args, req: CommandRequest) -> dict[str, Any]:
         if args is None:
             raise CommandError("no parameters specified for the lease4-get-page command")
-        start = args.get("from")
-        if start is None:
-            raise CommandError("'from' parameter not specified")
-        if not isinstance(start, str):
-            raise CommandError("'from' parameter must be a string")
+        start = common.page_from(args)
         after: int | None = None
         if start != "start":
             after, v6 = _address_text(start)
@@ -342,29 +327,18 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
                 raise CommandError(
                     "'from' parameter value is neither 'start' keyword nor a valid IPv4 address"
                 )
-        limit = args.get("limit")
-        if limit is None:
-            raise CommandError("'limit' parameter not specified")
-        if type(limit) is not int:
-            raise CommandError("'limit' parameter must be a number")
+        limit = common.page_limit(args)
         if limit == 0:
             raise CommandError("page size of retrieved leases must not be 0")
-        if not 0 < limit <= _U32:  # Kea reads it as unsigned: -1 is 4294967295 + 1
-            raise CommandError(f"page size of retrieved leases must not be greater than {_U32}")
-        leases = store().page(after, limit)
-        body = {"count": len(leases), "leases": [lease4_to_json(le) for le in leases]}  # Kea's key order
-        return envelope.answer(0 if leases else _EMPTY, f"{len(leases)} IPv4 lease(s) found.", body)
+        if not 0 < limit <= U32:  # Kea reads it as unsigned: -1 is 4294967295 + 1
+            raise CommandError(f"page size of retrieved leases must not be greater than {U32}")
+        return _ANSWERS.page(store().page(after, limit))
 
     def by_key(args: Args, name: str) -> str:
         """The one string argument of the lease4-get-by-* commands."""
         if args is None:
             raise CommandError("Command arguments missing or a not a map.")
-        if name not in args:
-            raise CommandError(f"'{name}' parameter not specified")
-        value = args[name]
-        if not isinstance(value, str):
-            raise CommandError(f"'{name}' parameter must be a string")
-        return value
+        return common.string_arg(args, name)
 
     def lease4_get_by_hw_address(args: Args, req: CommandRequest) -> dict[str, Any]:
         hw = _hwaddr(by_key(args, "hw-address"))
@@ -383,9 +357,7 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
 
     def lease4_del(args: Args, req: CommandRequest) -> dict[str, Any]:
         lease = by_address_or_identifier(args, "Delete")
-        if lease is None or not store().delete(lease.address):
-            return envelope.answer(_EMPTY, "IPv4 lease not found.")
-        return envelope.success("IPv4 lease deleted.")
+        return _ANSWERS.deleted(lease is not None and store().delete(lease.address))
 
     def lease4_wipe(args: Args, req: CommandRequest) -> dict[str, Any]:
         subnet_id = _uint(args, "subnet-id") if args and "subnet-id" in args else 0
@@ -393,7 +365,7 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
         ids = [subnet_id] if subnet_id else [s.id for s in daemon.config.subnets]
         count = sum(store().wipe(i) for i in ids)
         text = f"Deleted {count} IPv4 lease(s) from subnet(s) {' '.join(str(i) for i in ids)}"
-        return envelope.answer(0 if count else _EMPTY, text)
+        return envelope.answer(0 if count else EMPTY, text)
 
     handlers = {
         "lease4-add": lease4_add,
@@ -407,7 +379,4 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
         "lease4-del": lease4_del,
         "lease4-wipe": lease4_wipe,
     }
-    # The store is synchronous, so none of these ever awaits: registered as plain functions, the
-    # HTTP listener answers them inside its read callback (no task per HA lease update).
-    for name, handler in handlers.items():
-        reg.register_sync(name, handler, replace=True)
+    common.install(daemon.registry, NAMES, handlers)

@@ -3,7 +3,8 @@
 Answer texts and result codes follow Kea 2.2 (result 3, "empty", when nothing matches). A lease
 is named by "ip-address" and "type" ("IA_NA" by default, "IA_PD" for a prefix), or by
 "identifier-type": "duid" with "identifier", "iaid" and "subnet-id". lease6-bulk-apply is what an
-HA partner sends for each client transaction.
+HA partner sends for each client transaction. Registration and the answers shared with DHCPv4:
+lease_cmds_common.py (handlers are plain functions: the store is synchronous).
 """
 
 from __future__ import annotations
@@ -27,27 +28,13 @@ from hakea.leases.json6 import (
 from hakea.leases.model6 import Lease6, LeaseType
 from hakea.leases.store import LeaseStoreError
 from hakea.leases.store6 import LeaseStore6
+from hakea.server import lease_cmds_common as common
+from hakea.server.lease_cmds_common import EMPTY, Args, LeaseAnswers
 
 if TYPE_CHECKING:
     from hakea.server.dhcp6_daemon import Dhcp6Daemon
 
-Args = dict[str, Any] | None
 
-
-# Kea's lease_cmds texts for missing arguments (kept here: lease_cmds4's helpers are its own).
-def _need(args: Args) -> dict[str, Any]:
-    if not args:
-        raise CommandError("no parameters specified for the command")
-    return args
-
-
-def _string(args: dict[str, Any], name: str) -> str:
-    if name not in args:
-        raise CommandError(f"'{name}' parameter not specified")
-    value = args[name]
-    if not isinstance(value, str):
-        raise CommandError(f"'{name}' parameter must be a string")
-    return value
 NAMES = (
     "lease6-add",
     "lease6-get",
@@ -60,12 +47,15 @@ NAMES = (
     "lease6-wipe",
     "lease6-bulk-apply",
 )
-_EMPTY = envelope.CONTROL_RESULT_EMPTY
+_ANSWERS = LeaseAnswers("IPv6", lease6_to_json)
+_found = _ANSWERS.leases
 
 
-def _found(leases: list[Lease6]) -> dict[str, Any]:
-    body = {"leases": [lease6_to_json(le) for le in leases]}
-    return envelope.answer(0 if leases else _EMPTY, f"{len(leases)} IPv6 lease(s) found.", body)
+def _need(args: Args) -> dict[str, Any]:
+    """Kea's lease6 commands refuse missing and empty arguments alike."""
+    if not args:
+        raise CommandError("no parameters specified for the command")
+    return args
 
 
 def _what(lease: Lease6) -> str:
@@ -83,7 +73,7 @@ def _type(args: dict[str, Any]) -> LeaseType:
 
 def _address(args: dict[str, Any]) -> int:
     try:
-        return parse_ipv6(_string(args, "ip-address"))
+        return parse_ipv6(common.string_arg(args, "ip-address"))
     except LeaseJSONError as exc:
         raise CommandError(str(exc)) from exc
 
@@ -143,11 +133,8 @@ def lease_from_args(args: dict[str, Any], subnets: tuple[Subnet6, ...], now: flo
 
 
 def register(daemon: Dhcp6Daemon, *, enabled: bool) -> None:
-    reg = daemon.registry
     if not enabled:
-        for name in NAMES:
-            if name in reg:
-                reg.unregister(name)
+        common.install(daemon.registry, NAMES, None)
         return
 
     def store() -> LeaseStore6:
@@ -157,23 +144,20 @@ def register(daemon: Dhcp6Daemon, *, enabled: bool) -> None:
     def lease_from(args: dict[str, Any]) -> Lease6:
         return lease_from_args(args, daemon.config.subnets, time.time())
 
-    async def lease6_add(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease6_add(args: Args, req: CommandRequest) -> dict[str, Any]:
         lease = lease_from(_need(args))
-        if not store().add(lease):
-            raise CommandError("IPv6 lease already exists.")
+        _ANSWERS.add(store(), lease)
         return envelope.success(f"Lease for {_what(lease)}, subnet-id {lease.subnet_id} added.")
 
-    async def lease6_update(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease6_update(args: Args, req: CommandRequest) -> dict[str, Any]:
         a = _need(args)
         force = a.get("force-create", False)
         if not isinstance(force, bool):
             raise CommandError("'force-create' parameter must be a boolean")
         lease = lease_from(a)
-        if store().update(lease):
-            return envelope.success("IPv6 lease updated.")
-        if force:
-            store().upsert(lease)
-            return envelope.success("IPv6 lease added.")
+        answer = _ANSWERS.update(store(), lease, force)
+        if answer is not None:
+            return answer
         raise CommandError(
             f"failed to update the lease with address {format_ipv6(lease.address)} - no such lease"
         )
@@ -183,13 +167,13 @@ def register(daemon: Dhcp6Daemon, *, enabled: bool) -> None:
             return store().get(_type(a), _address(a))
         if "identifier-type" not in a or "identifier" not in a:
             raise CommandError("Mandatory 'ip-address' or 'identifier-type' and 'identifier' not specified")
-        kind = _string(a, "identifier-type")
+        kind = common.string_arg(a, "identifier-type")
         if kind != "duid":
             raise CommandError(
                 f"Incorrect identifier type: {kind}, the only supported values are: address, hw-address, duid"
             )
         try:
-            duid = parse_hex(_string(a, "identifier"))
+            duid = parse_hex(common.string_arg(a, "identifier"))
         except LeaseJSONError as exc:
             raise CommandError(str(exc)) from exc
         subnet_id, iaid = a.get("subnet-id"), a.get("iaid")
@@ -200,13 +184,10 @@ def register(daemon: Dhcp6Daemon, *, enabled: bool) -> None:
         found = store().get_by_duid(duid, iaid, _type(a), subnet_id)
         return found[0] if found else None
 
-    async def lease6_get(args: Args, req: CommandRequest) -> dict[str, Any]:
-        lease = by_address_or_identifier(_need(args))
-        if lease is None:
-            return envelope.answer(_EMPTY, "Lease not found.")
-        return envelope.success("IPv6 lease found.", lease6_to_json(lease))
+    def lease6_get(args: Args, req: CommandRequest) -> dict[str, Any]:
+        return _ANSWERS.lease(by_address_or_identifier(_need(args)))
 
-    async def lease6_get_all(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease6_get_all(args: Args, req: CommandRequest) -> dict[str, Any]:
         if args and "subnets" in args:
             ids = args["subnets"]
             if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
@@ -217,13 +198,9 @@ def register(daemon: Dhcp6Daemon, *, enabled: bool) -> None:
         leases.sort(key=lambda le: le.address)
         return _found(leases)
 
-    async def lease6_get_page(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease6_get_page(args: Args, req: CommandRequest) -> dict[str, Any]:
         a = _need(args)
-        start = a.get("from")
-        if start is None:
-            raise CommandError("'from' parameter not specified")
-        if not isinstance(start, str):
-            raise CommandError("'from' parameter must be a string")
+        start = common.page_from(a)
         after: int | None = None
         if start != "start":
             try:
@@ -232,45 +209,37 @@ def register(daemon: Dhcp6Daemon, *, enabled: bool) -> None:
                 raise CommandError(
                     f"'from' parameter value is neither 'start' keyword nor a valid IPv6 address: {start}"
                 ) from exc
-        limit = a.get("limit")
-        if limit is None:
-            raise CommandError("'limit' parameter not specified")
-        if isinstance(limit, bool) or not isinstance(limit, int):
-            raise CommandError("'limit' parameter must be a number")
+        limit = common.page_limit(a)
         if limit <= 0:
             raise CommandError("page size of retrieved leases must not be 0")
-        leases = store().page(after, limit)
-        body = {"count": len(leases), "leases": [lease6_to_json(le) for le in leases]}  # Kea's order
-        return envelope.answer(0 if leases else _EMPTY, f"{len(leases)} IPv6 lease(s) found.", body)
+        return _ANSWERS.page(store().page(after, limit))
 
-    async def lease6_get_by_duid(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease6_get_by_duid(args: Args, req: CommandRequest) -> dict[str, Any]:
         try:
-            duid = parse_hex(_string(_need(args), "duid"))
+            duid = parse_hex(common.string_arg(_need(args), "duid"))
         except LeaseJSONError as exc:
             raise CommandError(str(exc)) from exc
         return _found(store().get_by_duid(duid))
 
-    async def lease6_get_by_hostname(args: Args, req: CommandRequest) -> dict[str, Any]:
-        hostname = _string(_need(args), "hostname")
+    def lease6_get_by_hostname(args: Args, req: CommandRequest) -> dict[str, Any]:
+        hostname = common.string_arg(_need(args), "hostname")
         if not hostname:
             raise CommandError("'hostname' parameter is empty")
         return _found(store().get_by_hostname(hostname))
 
-    async def lease6_del(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease6_del(args: Args, req: CommandRequest) -> dict[str, Any]:
         lease = by_address_or_identifier(_need(args))
-        if lease is None or not store().delete(lease.type, lease.address):
-            return envelope.answer(_EMPTY, "IPv6 lease not found.")
-        return envelope.success("IPv6 lease deleted.")
+        return _ANSWERS.deleted(lease is not None and store().delete(lease.type, lease.address))
 
-    async def lease6_wipe(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease6_wipe(args: Args, req: CommandRequest) -> dict[str, Any]:
         subnet_id = (args or {}).get("subnet-id")
         if subnet_id is not None and (isinstance(subnet_id, bool) or not isinstance(subnet_id, int)):
             raise CommandError("'subnet-id' parameter must be an integer")
         count = store().wipe(subnet_id or None)
         where = f"subnet(s) {subnet_id}" if subnet_id else "all subnets"
-        return envelope.answer(0 if count else _EMPTY, f"Deleted {count} IPv6 lease(s) from {where}")
+        return envelope.answer(0 if count else EMPTY, f"Deleted {count} IPv6 lease(s) from {where}")
 
-    async def lease6_bulk_apply(args: Args, req: CommandRequest) -> dict[str, Any]:
+    def lease6_bulk_apply(args: Args, req: CommandRequest) -> dict[str, Any]:
         # Kea: no arguments at all -> "no parameters ..."; {} -> "neither 'deleted-leases' nor ..."
         return bulk_apply(store(), daemon.config.subnets, _need(args) if args is None else args, time.time())
 
@@ -286,8 +255,7 @@ def register(daemon: Dhcp6Daemon, *, enabled: bool) -> None:
         "lease6-wipe": lease6_wipe,
         "lease6-bulk-apply": lease6_bulk_apply,
     }
-    for name, handler in handlers.items():
-        reg.register(name, handler, replace=True)
+    common.install(daemon.registry, NAMES, handlers)
 
 
 def _failure(kind: LeaseType, address: int, result: int, message: str) -> dict[str, Any]:
@@ -330,7 +298,7 @@ def bulk_apply(
             if store.delete(kind, address):
                 applied += 1
             else:
-                failed_deleted.append(_failure(kind, address, _EMPTY, "lease not found"))
+                failed_deleted.append(_failure(kind, address, EMPTY, "lease not found"))
         except LeaseStoreError as exc:
             failed_deleted.append(_failure(kind, address, envelope.CONTROL_RESULT_ERROR, str(exc)))
     for lease in fresh:
@@ -345,7 +313,7 @@ def bulk_apply(
         body["failed-deleted-leases"] = failed_deleted
     if failed:
         body["failed-leases"] = failed
-    return envelope.answer(0 if applied else _EMPTY, f"Bulk apply of {applied} IPv6 leases completed.",
+    return envelope.answer(0 if applied else EMPTY, f"Bulk apply of {applied} IPv6 leases completed.",
                            body or None)
 
 
