@@ -14,7 +14,7 @@ status code under 2 bytes. A truncated tail of sub-options is ignored, as by Kea
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -33,6 +33,7 @@ __all__ = [
     "check_ia_na",
     "check_ia_pd",
     "check_ia_ta",
+    "ia_na_option",
     "status_option",
 ]
 
@@ -196,6 +197,27 @@ def _encode_ia(
     if options:
         encode_options(options, out)
     return bytes(out)
+
+
+def ia_na_option(
+    iaid: int, t1: int, t2: int, addresses: Iterable[tuple[int, int, int, list[Option6]]],
+    status: tuple[int, str] | None = None,
+) -> Option6:
+    """An IA_NA option, (address, preferred, valid, sub-options) per address, then a status code:
+    encoded into one buffer without IaNa/IaAddress objects (every Advertise and Reply)."""
+    out = bytearray(_IA.pack(iaid, t1, t2))
+    for address, preferred, valid, options in addresses:
+        if options:
+            body = IaAddress(address, preferred, valid, options).encode()
+            out += _HEAD.pack(_OPT_IAADDR, len(body))
+            out += body
+        else:
+            out += _IAADDR_OPT.pack(_OPT_IAADDR, 24, address.to_bytes(16, "big"), preferred, valid)
+    if status is not None:
+        code, payload = status_option(*status)
+        out += _HEAD.pack(code, len(payload))
+        out += payload
+    return (_OPT_IA_NA, bytes(out))
 
 
 def _check_ia(payload: bytes, fixed: int, decode: Callable[[bytes], object], name: str) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from hakea.config.model import OptionData
 from hakea.config.model6 import Dhcp6Config, Reservation6
-from hakea.dhcp6.ia import IaAddress, IaPd, IaPrefix, Status, status_option
+from hakea.dhcp6.ia import IaPd, IaPrefix, Status, ia_na_option, status_option
 from hakea.dhcp6.prepared6 import OptionMap6, PreparedPool6, PreparedSubnet6, merge_options6
 from hakea.dhcp6.tlv import Option6
 from hakea.dhcp6.wire import (
@@ -38,11 +38,6 @@ from hakea.leases.model6 import LeaseType
 
 OPTION_PD_EXCLUDE = 67  # RFC 6603
 _CACHE_LIMIT = 4096
-_OPT_IA_NA, _OPT_IAADDR, _OPT_STATUS = 3, 5, 13
-_IA = struct.Struct("!III")  # IAID, T1, T2
-_HEAD = struct.Struct("!HH")
-_IAADDR_OPT = struct.Struct("!HH16sII")  # a whole IAADDR option without sub-options
-_STATUS_HEAD = struct.Struct("!HHH")  # option 13 head and the status code
 
 
 @dataclass(slots=True)
@@ -73,20 +68,8 @@ class IaReply:
                 IaPrefix(r.address, r.prefix_len, r.preferred, r.valid, r.options) for r in self.resources
             ]
             return IaPd(self.iaid, self.t1, self.t2, prefixes, extra).to_option()
-        # IA_NA, encoded here in one buffer: this is every Advertise and Reply.
-        out = bytearray(_IA.pack(self.iaid, self.t1, self.t2))
-        for r in self.resources:
-            if r.options:
-                body = IaAddress(r.address, r.preferred, r.valid, r.options).encode()
-                out += _HEAD.pack(_OPT_IAADDR, len(body))
-                out += body
-            else:
-                out += _IAADDR_OPT.pack(_OPT_IAADDR, 24, r.address.to_bytes(16, "big"), r.preferred, r.valid)
-        if status is not None:
-            text = status[1].encode()
-            out += _STATUS_HEAD.pack(_OPT_STATUS, len(text) + 2, status[0])
-            out += text
-        return (_OPT_IA_NA, bytes(out))
+        addresses = [(r.address, r.preferred, r.valid, r.options) for r in self.resources]
+        return ia_na_option(self.iaid, self.t1, self.t2, addresses, status)
 
 
 def requested_codes(oro: bytes | None) -> frozenset[int]:
