@@ -228,27 +228,60 @@ def run_rate(flavor: str, mode: str, rate: int, seconds: int) -> dict:
     else:
         wait_ready(1)
     try:
-        before = [cpu_seconds(p.pid) for p in procs]
+        before = [cpu_split(p.pid) for p in procs]
+        spaces = ["cl"] + [f"s{i + 1}" for i in range(len(procs))]
+        full_before = [udp_buffer_drops(n) for n in spaces]
         res = perfdhcp(mode, rate, seconds)
-        used = [cpu_seconds(p.pid) - b for p, b in zip(procs, before, strict=True)]
+        after = [cpu_split(p.pid) for p in procs]
+        # Datagrams the kernel dropped for a full socket buffer: perfdhcp's ("cl") or a server's.
+        res["rcvbuf_drops"] = {n: udp_buffer_drops(n) - b for n, b in zip(spaces, full_before, strict=True)}
+        # What each server received and dropped itself (malformed, shed from a standing queue...).
+        res["server_drops"] = [server_counter(f"server{i + 1}", "pkt6-receive-drop") for i in range(len(procs))]
+        res["server_received"] = [server_counter(f"server{i + 1}", "pkt6-received") for i in range(len(procs))]
     finally:
         for p in procs:
             stop(p)
     res["load"] = load
     # CPU time of each server per completed exchange: the cost, independent of who got the cores.
     done = res["achieved"] * seconds
-    res["cpu_us"] = [round(u / done * 1e6) if done else None for u in used]
+    used = [(a[0] - b[0], a[1] - b[1]) for a, b in zip(after, before, strict=True)]
+    res["cpu_us"] = [round((u + k) / done * 1e6) if done else None for u, k in used]
+    res["sys_us"] = [round(k / done * 1e6) if done else None for _u, k in used]
     return res
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process PID (`ip netns exec` execs the server in place)."""
+def server_counter(name: str, statistic: str) -> int | None:
+    """The value of STATISTIC on server NAME, asked on its control socket (Kea's and hakea's)."""
+    import socket
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(5)
+            s.connect(os.path.join(WORK, f"{name}.sock"))
+            s.sendall(json.dumps({"command": "statistic-get", "arguments": {"name": statistic}}).encode())
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+        return int(json.loads(data)["arguments"][statistic][0][0])
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def udp_buffer_drops(space: str) -> int:
+    """Udp6RcvbufErrors of namespace LAB_<space>."""
+    r = sh("ip", "netns", "exec", f"{LAB}_{space}", "cat", "/proc/net/snmp6", check=False, timeout=10)
+    m = re.search(r"^Udp6RcvbufErrors\s+(\d+)", r.stdout, re.M)
+    return int(m.group(1)) if m else 0
+
+
+def cpu_split(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of process PID (`ip netns exec` execs the server in place)."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rpartition(")")[2].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def count_leases(path: str) -> int:

@@ -13,6 +13,7 @@ import logging
 import socket
 import time
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from hakea.config.dhcp4 import load_dhcp4_file
@@ -26,7 +27,7 @@ from hakea.server import commands4, lease_cmds4
 from hakea.server.daemon_base import BATCH as _BATCH
 from hakea.server.daemon_base import META_CACHE_MAX as _META_CACHE_MAX
 from hakea.server.daemon_base import PARKED_HIGH_WATER as _PARKED_HIGH_WATER
-from hakea.server.daemon_base import DaemonBase, check_config, run_daemon
+from hakea.server.daemon_base import DaemonBase, Outgoing, check_config, run_daemon
 from hakea.server.sockets4 import Dhcp4Socket, open_sockets
 from hakea.server.stats import PKT4_NAMES, recount4
 
@@ -124,17 +125,19 @@ class Dhcp4Daemon(DaemonBase[Dhcp4Config, MemfileLeaseStore4, Engine, Dhcp4Socke
             # less so the loop gets back to the peer connections (their answers release the
             # parked clients); the excess waits in the socket queue, bounded in time there.
             budget = max(1, min(_BATCH, _PARKED_HIGH_WATER - self.ha.parked))
+        self._begin_batch()
         try:
             for _ in range(budget):
                 try:
                     data, addr, local = recv(4096)
                 except (BlockingIOError, InterruptedError):
-                    return
+                    break
                 except OSError as exc:
                     log.debug("receive failed: %s", exc)
-                    return
+                    break
                 self.handle_datagram(data, addr, s, local)
         finally:
+            self._end_batch()
             if s.stale_dropped:  # queries that waited too long in the queue (sockets4.QUEUE_TARGET)
                 now = time.time()
                 self.stats.add("pkt4-received", s.stale_dropped, now)
@@ -237,20 +240,30 @@ class Dhcp4Daemon(DaemonBase[Dhcp4Config, MemfileLeaseStore4, Engine, Dhcp4Socke
                 f" (raw, to {query.chaddr.hex(':')})" if raw else "",
             )
         if raw:
-            assert s.raw is not None
-            try:
-                s.raw.send(
-                    payload, query.chaddr, s.server_address, decision.destination, decision.port, self.port
-                )
-            except OSError as exc:
-                log.debug("raw send failed: %s", exc)
-                return
+            send = partial(self._send_raw, s, payload, query.chaddr, decision.destination, decision.port)
         else:
-            s.send(payload, decision.destination, decision.port)
+            send = partial(s.send, payload, decision.destination, decision.port)
+        reply_type = reply.message_type or 0
+        outbox = self._outbox
+        if outbox is not None:  # inside a read batch: sent by _end_batch, after the lease file write
+            outbox.append(Outgoing(send, bool(decision.lease_changes), reply_type))
+        elif send():
+            self._count_sent(reply_type, now)
+
+    def _send_raw(self, s: Dhcp4Socket, payload: bytes, chaddr: bytes, destination: int, port: int) -> bool:
+        assert s.raw is not None
+        try:
+            s.raw.send(payload, chaddr, s.server_address, destination, port, self.port)
+        except OSError as exc:
+            log.debug("raw send failed: %s", exc)
+            return False
+        return True
+
+    def _count_sent(self, reply_type: int, now: float) -> None:
         values, stamps = self.stats.counters()
         values["pkt4-sent"] = values.get("pkt4-sent", 0) + 1
         stamps["pkt4-sent"] = now
-        name = _SENT_NAMES.get(reply.message_type or 0)
+        name = _SENT_NAMES.get(reply_type)
         if name:
             values[name] = values.get(name, 0) + 1
             stamps[name] = now

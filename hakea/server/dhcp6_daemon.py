@@ -13,6 +13,7 @@ import logging
 import os
 import time
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from hakea.config.dhcp6 import load_dhcp6_file
@@ -27,7 +28,7 @@ from hakea.server import commands6, lease_cmds6
 from hakea.server.daemon_base import BATCH as _BATCH
 from hakea.server.daemon_base import META_CACHE_MAX as _META_CACHE_MAX
 from hakea.server.daemon_base import PARKED_HIGH_WATER as _PARKED_HIGH_WATER
-from hakea.server.daemon_base import DaemonBase, check_config, run_daemon
+from hakea.server.daemon_base import DaemonBase, Outgoing, check_config, run_daemon
 from hakea.server.duid6 import SERVER_ID_FILE, server_duid
 from hakea.server.sockets6 import Dhcp6Socket, address_text, first_hwaddr, open_sockets6
 from hakea.server.stats6 import PKT6_NAMES, RECEIVED_NAMES6, SENT_NAMES6, recount6
@@ -138,17 +139,19 @@ class Dhcp6Daemon(DaemonBase[Dhcp6Config, MemfileLeaseStore6, Engine6, Dhcp6Sock
             # lease-update acks, read less so the loop gets back to the peer connections (their
             # answers release the parked clients); the excess waits in the socket queue.
             budget = max(1, min(_BATCH, _PARKED_HIGH_WATER - self.ha.parked))
+        self._begin_batch()
         try:
             for _ in range(budget):
                 try:
                     data, source, local, ifindex = recv(65536)
                 except (BlockingIOError, InterruptedError):
-                    return
+                    break
                 except OSError as exc:
                     log.debug("receive failed: %s", exc)
-                    return
+                    break
                 handle(data, source, s, local, ifindex)
         finally:
+            self._end_batch()
             if s.stale_dropped:  # queries that waited too long in the queue (sockets6.MAX_QUEUE_DELAY)
                 now = time.time()
                 self.stats.add("pkt6-received", s.stale_dropped, now)
@@ -252,11 +255,18 @@ class Dhcp6Daemon(DaemonBase[Dhcp6Config, MemfileLeaseStore6, Engine6, Dhcp6Sock
                 decision.port,
                 " (relay-repl)" if isinstance(reply, RelayMessage6) else "",
             )
-        s.send(payload, decision.destination, decision.port, decision.interface_index)
+        outbox = self._outbox
+        if outbox is not None:  # inside a read batch: sent by _end_batch, after the lease file write
+            send = partial(s.send, payload, decision.destination, decision.port, decision.interface_index)
+            outbox.append(Outgoing(send, bool(decision.lease_changes), decision.reply_type))
+        elif s.send(payload, decision.destination, decision.port, decision.interface_index):
+            self._count_sent(decision.reply_type, now)
+
+    def _count_sent(self, reply_type: int, now: float) -> None:
         values, stamps = self.stats.counters()
         values["pkt6-sent"] = values.get("pkt6-sent", 0) + 1
         stamps["pkt6-sent"] = now
-        name = SENT_NAMES6.get(decision.reply_type)
+        name = SENT_NAMES6.get(reply_type)
         if name:
             values[name] = values.get(name, 0) + 1
             stamps[name] = now

@@ -106,7 +106,8 @@ class Dhcp4Socket:
             return destination == iface.address | host_mask
         return False
 
-    def send(self, payload: bytes, destination: int, port: int) -> None:
+    def send(self, payload: bytes, destination: int, port: int) -> bool:
+        """Send `payload`; False when the socket refused it (logged at debug level)."""
         text = _ADDRESS_TEXT.get(destination)
         if text is None:
             text = _address_text(destination)
@@ -114,6 +115,8 @@ class Dhcp4Socket:
             self.sock.sendto(payload, (text, port))
         except OSError as exc:  # BlockingIOError included: a full queue drops the reply
             log.debug("send to %s:%d failed: %s", text, port, exc)
+            return False
+        return True
 
     def close(self) -> None:
         self.sock.close()

@@ -184,7 +184,8 @@ class Dhcp6Socket:
             source = _ints[addr[0]] = address_int(addr[0])
         return data, (source, addr[1]), destination, ifindex
 
-    def send(self, payload: bytes, destination: int, port: int, scope: int = 0) -> None:
+    def send(self, payload: bytes, destination: int, port: int, scope: int = 0) -> bool:
+        """Send `payload`; False when the socket refused it (logged at debug level)."""
         text = _texts.get(destination)
         if text is None:
             if len(_texts) >= _CACHE_MAX:
@@ -195,6 +196,8 @@ class Dhcp6Socket:
             self.sock.sendto(payload, (text, port, 0, scope_id))
         except OSError as exc:  # a full queue or an unreachable destination drops the reply
             log.debug("send to [%s]:%d failed: %s", text, port, exc)
+            return False
+        return True
 
     def close(self) -> None:
         self.sock.close()
