@@ -112,6 +112,10 @@ class MemfileJournal(Generic[L]):
     """
 
     file_format: LeaseFileFormat[L]  # set by the family's class
+    # Whether a lease with valid lifetime 0 may be stored. Its row is the file's deletion marker,
+    # so such a lease is gone after a restart: refused by default rather than silently lost;
+    # DHCPv6 takes it, as kea-dhcp6 2.2's lease6-add / -update / -bulk-apply do (and lose it alike).
+    stores_zero_lifetime = False
 
     if TYPE_CHECKING:  # provided by the memory store this is mixed into
 
@@ -240,7 +244,7 @@ class MemfileJournal(Generic[L]):
                 raise LeaseStoreError(f"cannot sync lease file {self.path}: {exc}") from exc
 
     def _persist(self, lease: L) -> None:
-        if lease.valid_lft == 0:
+        if lease.valid_lft == 0 and not self.stores_zero_lifetime:
             # Kea's file reads a row with valid_lifetime 0 as a deletion: such a lease would
             # vanish at the next restart. Refuse instead of storing something the file cannot hold.
             raise ValueError("a lease with valid_lft 0 cannot be stored (the memfile's deletion marker)")
@@ -255,7 +259,7 @@ class MemfileJournal(Generic[L]):
 
     def _persist_many(self, leases: list[L]) -> None:
         for lease in leases:
-            if lease.valid_lft == 0:
+            if lease.valid_lft == 0 and not self.stores_zero_lifetime:
                 raise ValueError("a lease with valid_lft 0 cannot be stored (the memfile's deletion marker)")
         if self.persist:
             self._write("".join(map(self._format.format_row, leases)).encode())

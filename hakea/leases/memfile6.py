@@ -2,7 +2,9 @@
 
 The journal, its durability, Kea's file names (which Kea's own LFC uses for DHCPv6 too) and the
 crash-safe compaction are shared with DHCPv4 and described in journal.py; this module only names
-the lease6 file format (csv6.py: a valid_lifetime 0 row deletes the lease at its address).
+the lease6 file format (csv6.py: a valid_lifetime 0 row deletes the lease at its address) and, as
+kea-dhcp6 2.2 does, stores a lease with valid lifetime 0 (lease6-add takes one) although its row
+reads back as a deletion.
 """
 
 from __future__ import annotations
@@ -23,3 +25,4 @@ class MemfileLeaseStore6(MemfileJournal[Lease6], MemoryLeaseStore6):
     """
 
     file_format = LEASE6_FILE
+    stores_zero_lifetime = True  # kea-dhcp6 2.2's lease commands take valid-lft 0 (MemfileJournal)

@@ -6,7 +6,12 @@ memory_base.py's (its docstring has the design); this module adds what is DHCPv6
   it has that type (one lease per address, whatever its type: see store6.py);
 - the index by DUID. A client holds a handful of leases, so get_by_duid narrows by iaid / type /
   subnet by scanning its bucket (declined leases all carry DUID 00, Kea's "empty" DUID, and share
-  one bucket).
+  one bucket);
+- Kea's order in the lookups by DUID, hostname and subnet (lease6-get-by-duid, -get-by-hostname,
+  -get-all by subnets): the order the leases got that key, as Kea 2.2's memfile lists them (its
+  non-unique indexes; seen on kea-dhcp6 2.2.0: a lease updated with the same key keeps its place,
+  one whose key changed goes last). Each index bucket is a dict, in insertion order; _reindex
+  re-inserts a lease only where its key changed.
 """
 
 from __future__ import annotations
@@ -69,11 +74,20 @@ class MemoryLeaseStore6(MemoryLeaseStoreBase[Lease6, _Keys]):
             return []
         return [
             lease
-            for lease in (bucket[a] for a in sorted(bucket))
+            for lease in bucket.values()
             if (iaid is None or lease.iaid == iaid)
             and (type is None or lease.type == type)
             and (subnet_id is None or lease.subnet_id == subnet_id)
         ]
+
+    def get_by_hostname(self, hostname: str) -> list[Lease6]:
+        # Lower-cased as the base's; in Kea's order (module docstring), not the base's address order.
+        bucket = self._by_hostname.get(hostname.lower()) if hostname else None
+        return list(bucket.values()) if bucket else []
+
+    def get_by_subnet(self, subnet_id: int) -> list[Lease6]:
+        bucket = self._by_subnet.get(subnet_id)
+        return list(bucket.values()) if bucket else []
 
     # ---- changes -----------------------------------------------------------------------------
 
@@ -123,6 +137,37 @@ class MemoryLeaseStore6(MemoryLeaseStoreBase[Lease6, _Keys]):
             self._by_subnet[subnet_id] = {address: lease}
         else:
             subnet[address] = lease
+        return expiry_key
+
+    def _reindex(self, lease: Lease6, old_keys: _Keys) -> int:
+        # Same key: the lease replaces itself in place (a dict keeps a present key's position).
+        address = lease.address
+        _, old_duid, old_hostname_key, old_subnet_id = old_keys
+        duid = lease.duid
+        hostname = lease.hostname
+        hostname_key = hostname.lower() if hostname else ""
+        subnet_id = lease.subnet_id
+        expiry_key = lease.cltt + lease.valid_lft if lease.state != RECLAIMED else -1
+        self._keys[address] = (expiry_key, duid, hostname_key, subnet_id)
+        if duid != old_duid:
+            if old_duid:
+                bucket_remove(self._by_duid, old_duid, address)
+            if duid:
+                self._by_duid.setdefault(duid, {})[address] = lease
+        elif duid:
+            self._by_duid[duid][address] = lease
+        if hostname_key != old_hostname_key:
+            if old_hostname_key:
+                bucket_remove(self._by_hostname, old_hostname_key, address)
+            if hostname_key:
+                self._by_hostname.setdefault(hostname_key, {})[address] = lease
+        elif hostname_key:
+            self._by_hostname[hostname_key][address] = lease
+        if subnet_id != old_subnet_id:
+            bucket_remove(self._by_subnet, old_subnet_id, address)
+            self._by_subnet.setdefault(subnet_id, {})[address] = lease
+        else:
+            self._by_subnet[subnet_id][address] = lease
         return expiry_key
 
     def _unindex(self, address: int, keys: _Keys) -> None:

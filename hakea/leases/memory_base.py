@@ -19,8 +19,10 @@ Indexes:
   when the heap is rebuilt because stale entries outnumber live ones).
 
 The family's class supplies the per-lease work, as methods (the hot path is add/update -> _store ->
-_index/_unindex, with no layer in between): `_index(lease)` indexes a lease and records its keys,
-`_unindex(address, keys)` undoes that from the recorded keys. Recorded keys are a tuple whose first
+_index/_reindex, with no layer in between): `_index(lease)` indexes a lease and records its keys,
+`_unindex(address, keys)` undoes that from the recorded keys, `_reindex(lease, old_keys)` replaces
+the lease at an address (by default _unindex then _index; DHCPv6 moves a lease only in the indexes
+whose key changed, so lookups list leases in Kea's order). Recorded keys are a tuple whose first
 item is the expiry key (expire, or -1 when already reclaimed); the rest is the family's. They are
 recorded, not re-read from the lease, because a caller may have mutated the stored object before
 calling update().
@@ -185,6 +187,13 @@ class MemoryLeaseStoreBase(Generic[L, K]):
         """Remove the lease at `address` from the indexes `keys` (as recorded) name."""
         raise NotImplementedError
 
+    def _reindex(self, lease: L, old_keys: K) -> int:
+        """Index `lease`, which replaces the stored lease at its address (indexed under
+        `old_keys`); returns its expiry key. A family overrides it to keep a lease's place in
+        the indexes whose key did not change (DHCPv6: Kea's order of insertion)."""
+        self._unindex(lease.address, old_keys)
+        return self._index(lease)
+
     # ---- persistence hooks (the memfile journal overrides them; called before memory changes) --
 
     def _persist(self, lease: L) -> None:
@@ -301,12 +310,12 @@ class MemoryLeaseStoreBase(Generic[L, K]):
         """Make `lease` (owned by the store) the lease for its address and index it."""
         address = lease.address
         old_keys = self._keys.get(address)
+        self._by_address[address] = lease
         if old_keys is None:
             self._sorted.add(address)
+            expiry_key = self._index(lease)
         else:
-            self._unindex(address, old_keys)
-        self._by_address[address] = lease
-        expiry_key = self._index(lease)
+            expiry_key = self._reindex(lease, old_keys)
         # A new heap entry only when the (unreclaimed) expiry changed: the old entry stays live.
         if expiry_key >= 0 and (old_keys is None or old_keys[0] != expiry_key):
             heapq.heappush(self._expiry, (expiry_key, address))
@@ -326,12 +335,12 @@ class MemoryLeaseStoreBase(Generic[L, K]):
         for lease in leases:
             address = lease.address
             old_keys = keys.get(address)
+            by_address[address] = lease
             if old_keys is None:
                 new_addresses = True
+                self._index(lease)
             else:
-                self._unindex(address, old_keys)
-            by_address[address] = lease
-            self._index(lease)
+                self._reindex(lease, old_keys)
         if new_addresses:
             self._sorted.reset(by_address)
         self._rebuild_expiry()

@@ -9,7 +9,6 @@ or with dashes, "cltt" in lease4-add/update); docs/kea-interop.md lists them.
 
 from __future__ import annotations
 
-import json
 import socket
 import time
 from collections.abc import Callable
@@ -17,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from hakea.control import envelope
 from hakea.control.registry import CommandError, CommandRequest
-from hakea.leases.json4 import LeaseJSONError, format_ipv4, lease4_to_json, parse_hex
+from hakea.leases.json4 import format_ipv4, lease4_to_json
 from hakea.leases.model import Lease4, LeaseState
 from hakea.server import lease_cmds_common as common
-from hakea.server.lease_cmds_common import EMPTY, U32, Args, LeaseAnswers
+from hakea.server.lease_cmds_common import Args, LeaseAnswers, kea_str, required, typed, uint
 
 if TYPE_CHECKING:
     from hakea.server.dhcp4_daemon import Dhcp4Daemon
@@ -37,45 +36,9 @@ NAMES = (
     "lease4-del",
     "lease4-wipe",
 )
-_HEX = frozenset("0123456789abcdefABCDEF")
-_MAX_HWADDR_LEN = 20  # Kea's HWAddr::MAX_HWADDR_LEN
-_MAX_CLIENT_ID_LEN = 128  # Kea's DUID::MAX_DUID_LEN (ClientId reuses it)
 _STATE_NAMES = {0: "default", 1: "declined", 2: "expired-reclaimed"}
 _inet_pton = socket.inet_pton
 _inet_ntop = socket.inet_ntop
-
-
-# ---- Kea's argument getters (isc::data::SimpleParser): texts without the position suffix ----------
-
-
-def _typed(a: dict[str, Any], name: str, kind: type) -> Any:
-    value = a[name]
-    # JSON true/false are not integers for Kea.
-    if not (type(value) is int if kind is int else isinstance(value, kind)):
-        raise CommandError(f"invalid type specified for parameter '{name}'")
-    return value
-
-
-def _required(a: dict[str, Any], name: str, kind: type) -> Any:
-    if name not in a:
-        raise CommandError(f"missing parameter '{name}'")
-    return _typed(a, name, kind)
-
-
-def _uint(a: dict[str, Any], name: str, maximum: int = U32) -> int:
-    value: int = _typed(a, name, int)
-    if value < 0 or value > maximum:
-        raise CommandError(f"out of range value ({value}) specified for parameter '{name}'")
-    return value
-
-
-def _kea_str(value: Any) -> str:
-    """Kea's Element::str() of a JSON value (user-context error text)."""
-    if isinstance(value, list):
-        return "[ " + ", ".join(_kea_str(v) for v in value) + " ]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)}: {_kea_str(v)}" for k, v in value.items()) + " }"
-    return json.dumps(value)
 
 
 def _address_text(text: str) -> tuple[int | None, str | None]:
@@ -88,57 +51,6 @@ def _address_text(text: str) -> tuple[int | None, str | None]:
         return None, _inet_ntop(socket.AF_INET6, _inet_pton(socket.AF_INET6, text))
     except (OSError, ValueError):
         return None, None
-
-
-# ---- identifiers: Kea's HWAddr::fromText and ClientId::fromText, with their error texts -----------
-
-
-def _colon_hex(text: str) -> bytes:
-    """Kea's decodeColonSeparatedHexString, for its error texts; hakea also takes "000c01" and
-    "00-0c-01" (hakea.leases.json4.parse_hex)."""
-    try:
-        return parse_hex(text)
-    except LeaseJSONError:
-        pass
-    for part in text.split(":"):
-        if not part:
-            raise CommandError(f"two consecutive separators (':') specified in a decoded string '{text}'")
-        if len(part) > 2:
-            raise CommandError(f"invalid format of the decoded string '{text}'")
-        for char in part:
-            if char not in _HEX:
-                raise CommandError(f"'{char}' is not a valid hexadecimal digit in decoded string '{text}'")
-    raise CommandError(f"invalid format of the decoded string '{text}'")  # pragma: no cover
-
-
-def _hwaddr(text: str) -> bytes:
-    data = _colon_hex(text) if text else b""
-    if len(data) > _MAX_HWADDR_LEN:
-        raise CommandError("address vector size exceeds MAX_HWADDR_LEN")
-    return data
-
-
-def _formatted_hex(text: str) -> bytes:
-    """Kea's decodeFormattedHexString (DUID and client-id text): colon-separated, or plain hex
-    digits (an odd count implies a leading 0; a "0x" prefix is allowed)."""
-    if not text:
-        raise CommandError("Empty DUIDs are not allowed")
-    if ":" in text:
-        return _colon_hex(text)
-    digits = text[2:] if text.startswith("0x") else text
-    if not digits or any(c not in _HEX for c in digits):
-        raise CommandError(f"'{text}' is not a valid string of hexadecimal digits")
-    return bytes.fromhex(digits if len(digits) % 2 == 0 else "0" + digits)
-
-
-def _client_id(text: str) -> bytes:
-    """Kea's ClientId::fromText: 2 to 128 bytes."""
-    data = _formatted_hex(text)
-    if len(data) < 2:
-        raise CommandError(f"client-id is too short ({len(data)}), at least 2 is required")
-    if len(data) > _MAX_CLIENT_ID_LEN:
-        raise CommandError(f"DUID size is {len(data)} bytes, exceeds maximum of {_MAX_CLIENT_ID_LEN}")
-    return data
 
 
 _ANSWERS = LeaseAnswers("IPv4", lease4_to_json)
@@ -158,7 +70,7 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
         """A lease from lease4-add / lease4-update arguments, checked in Kea 2.2's order (its
         Lease4Parser) with its texts. Defaults as Kea: the subnet from the address, the subnet's
         valid lifetime, cltt now (or expire - valid-lft)."""
-        text = _required(a, "ip-address", str)
+        text = required(a, "ip-address", str)
         address, v6 = _address_text(text)
         if address is None:
             if v6 is not None:
@@ -167,55 +79,17 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
                 f"Failed to convert '{text}' to address: Failed to convert string to address '{text}': "
                 "Invalid argument"
             )
-        hwaddr = _hwaddr(_required(a, "hw-address", str))
-        subnet_id = _uint(a, "subnet-id") if "subnet-id" in a else 0
-        subnets = daemon.config.subnets
-        if subnet_id == 0:
-            match = next((s for s in subnets if s.contains(address)), None)
-            if match is None:
-                raise CommandError(
-                    f"subnet-id not specified and failed to find a subnet for address {format_ipv4(address)}"
-                )
-        else:
-            match = next((s for s in subnets if s.id == subnet_id), None)
-            if match is None:
-                raise CommandError(
-                    f"Invalid subnet-id: No IPv4 subnet with subnet-id={subnet_id} currently configured."
-                )
-            if not match.contains(address):
-                raise CommandError(
-                    f"The address {format_ipv4(address)} does not belong to subnet "
-                    f"{format_ipv4(match.network)}/{match.prefix_len}, subnet-id={subnet_id}"
-                )
-        client_id = _client_id(_typed(a, "client-id", str)) if "client-id" in a else b""
-        valid_lft = _uint(a, "valid-lft") if "valid-lft" in a else match.valid_lifetime
-        if "expire" in a:
-            expire = _typed(a, "expire", int)
-            if expire <= 0:
-                raise CommandError(f"expiration time must be positive for address {format_ipv4(address)}")
-            if expire < valid_lft:
-                raise CommandError(
-                    f"expiration time must be greater than valid lifetime for address {format_ipv4(address)}"
-                )
-            cltt = expire - valid_lft
-        elif "cltt" in a:  # hakea extension: Kea 2.2 ignores "cltt" here and uses the current time
-            cltt = _uint(a, "cltt", 2**63 - 1)
-        else:
-            cltt = int(time.time())
-        fqdn_fwd = _typed(a, "fqdn-fwd", bool) if "fqdn-fwd" in a else False
-        fqdn_rev = _typed(a, "fqdn-rev", bool) if "fqdn-rev" in a else False
-        hostname = _typed(a, "hostname", str).lower() if "hostname" in a else ""
-        if (fqdn_fwd or fqdn_rev) and not hostname:
-            raise CommandError("No hostname specified and either forward or reverse fqdn was set to true.")
-        state = _uint(a, "state", 255) if "state" in a else 0
-        if state > LeaseState.EXPIRED_RECLAIMED:
-            raise CommandError(
-                f"Invalid state value: {state}, supported values are: 0 (default), 1 (declined) and "
-                "2 (expired-reclaimed)"
-            )
+        hwaddr = common.hwaddr(required(a, "hw-address", str))
+        subnet_id = uint(a, "subnet-id") if "subnet-id" in a else 0
+        match = common.lease_subnet(daemon.config.subnets, subnet_id, address, "IPv4", format_ipv4, True)
+        client_id = common.client_id(typed(a, "client-id", str)) if "client-id" in a else b""
+        valid_lft = uint(a, "valid-lft") if "valid-lft" in a else match.valid_lifetime
+        cltt = common.lease_cltt(a, format_ipv4(address), valid_lft, time.time())
+        fqdn_fwd, fqdn_rev, hostname = common.lease_fqdn(a)
+        state = common.lease_state(a)
         context = a.get("user-context")
         if context is not None and not isinstance(context, dict):
-            raise CommandError(f"Invalid user context '{_kea_str(context)}' is not a JSON map.")
+            raise CommandError(f"Invalid user context '{kea_str(context)}' is not a JSON map.")
         if "comment" in a:  # Kea keeps a "comment" inside the user context
             context = {**(context or {}), "comment": a["comment"]}
         if not hwaddr and not client_id and state != LeaseState.DECLINED:
@@ -224,7 +98,7 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
                 "address or client id"
             )
         return Lease4(address, hwaddr, client_id, valid_lft, cltt, match.id, fqdn_fwd, fqdn_rev, hostname,
-                      LeaseState(state), dict(context) if context is not None else None)
+                      state, dict(context) if context is not None else None)
 
     def lease4_add(args: Args, req: CommandRequest) -> dict[str, Any]:
         if not args:
@@ -241,14 +115,11 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
         if args is None:
             raise CommandError("no parameters specified for lease4-update command")
         lease = lease_from(args)
-        force = _typed(args, "force-create", bool) if "force-create" in args else False
+        force = typed(args, "force-create", bool) if "force-create" in args else False
         answer = _ANSWERS.update(store(), lease, force)
         if answer is not None:
             return answer
-        raise CommandError(  # Kea 2.2's text, word for word
-            f"failed to update the lease with address {format_ipv4(lease.address)} either because the "
-            "lease has been deleted or it has changed in the database, in both cases a retry might succeed"
-        )
+        raise common.update_failed(format_ipv4(lease.address))
 
     def by_address_or_identifier(a: Args, verb: str) -> Lease4 | None:
         """Kea's lease4-get / lease4-del parameters: "ip-address", or "identifier-type",
@@ -283,11 +154,11 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
             "client-id": store().get_by_client_id,
         }
         if kind == "hw-address":
-            found = finders[kind](_hwaddr(ident), subnet_id)
+            found = finders[kind](common.hwaddr(ident), subnet_id)
         elif kind == "client-id":
-            found = finders[kind](_client_id(ident), subnet_id)
+            found = finders[kind](common.client_id(ident), subnet_id)
         elif kind == "duid":
-            _formatted_hex(ident)  # Kea parses it (as a DUID) before refusing the query
+            common.formatted_hex(ident)  # Kea parses it (as a DUID) before refusing the query
             raise CommandError(f"{verb} by duid is not allowed in v4.")
         elif kind == "address":
             return None  # Kea 2.2: an "address" identifier finds nothing ("ip-address" does)
@@ -301,17 +172,8 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
         return _ANSWERS.lease(by_address_or_identifier(args, "Query"))
 
     def lease4_get_all(args: Args, req: CommandRequest) -> dict[str, Any]:
-        if args is None:
-            leases = list(store().all())
-        else:
-            if "subnets" not in args:
-                raise CommandError("'subnets' parameter not specified")
-            ids = args["subnets"]
-            if not isinstance(ids, list):
-                raise CommandError("'subnets' parameter must be a list")
-            if not all(type(i) is int for i in ids):
-                raise CommandError("listed subnet identifiers must be numbers")
-            leases = [le for i in ids for le in store().get_by_subnet(i)]  # Kea repeats repeated ids
+        ids = common.subnet_ids(args)
+        leases = list(store().all()) if ids is None else [le for i in ids for le in store().get_by_subnet(i)]
         return _found(leases)
 
     def lease4_get_page(args: Args, req: CommandRequest) -> dict[str, Any]:
@@ -327,45 +189,28 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
                 raise CommandError(
                     "'from' parameter value is neither 'start' keyword nor a valid IPv4 address"
                 )
-        limit = common.page_limit(args)
-        if limit == 0:
-            raise CommandError("page size of retrieved leases must not be 0")
-        if not 0 < limit <= U32:  # Kea reads it as unsigned: -1 is 4294967295 + 1
-            raise CommandError(f"page size of retrieved leases must not be greater than {U32}")
+        limit = common.page_size(common.page_limit(args))
         return _ANSWERS.page(store().page(after, limit))
 
-    def by_key(args: Args, name: str) -> str:
-        """The one string argument of the lease4-get-by-* commands."""
-        if args is None:
-            raise CommandError("Command arguments missing or a not a map.")
-        return common.string_arg(args, name)
-
     def lease4_get_by_hw_address(args: Args, req: CommandRequest) -> dict[str, Any]:
-        hw = _hwaddr(by_key(args, "hw-address"))
+        hw = common.hwaddr(common.by_key(args, "hw-address"))
         if not hw:  # Kea lists the leases without a hardware address (declined ones)
             return _found([le for le in store().all() if not le.hwaddr])
         return _found(store().get_by_hwaddr(hw))
 
     def lease4_get_by_client_id(args: Args, req: CommandRequest) -> dict[str, Any]:
-        return _found(store().get_by_client_id(_client_id(by_key(args, "client-id"))))
+        return _found(store().get_by_client_id(common.client_id(common.by_key(args, "client-id"))))
 
     def lease4_get_by_hostname(args: Args, req: CommandRequest) -> dict[str, Any]:
-        hostname = by_key(args, "hostname")
-        if not hostname:
-            raise CommandError("'hostname' parameter is empty")
-        return _found(store().get_by_hostname(hostname))
+        return _found(store().get_by_hostname(common.hostname_arg(args)))
 
     def lease4_del(args: Args, req: CommandRequest) -> dict[str, Any]:
         lease = by_address_or_identifier(args, "Delete")
         return _ANSWERS.deleted(lease is not None and store().delete(lease.address))
 
     def lease4_wipe(args: Args, req: CommandRequest) -> dict[str, Any]:
-        subnet_id = _uint(args, "subnet-id") if args and "subnet-id" in args else 0
-        # Without a subnet-id Kea 2.2 wipes each configured subnet in turn and names them all.
-        ids = [subnet_id] if subnet_id else [s.id for s in daemon.config.subnets]
-        count = sum(store().wipe(i) for i in ids)
-        text = f"Deleted {count} IPv4 lease(s) from subnet(s) {' '.join(str(i) for i in ids)}"
-        return envelope.answer(0 if count else EMPTY, text)
+        ids = common.wiped_subnets(args, (s.id for s in daemon.config.subnets))
+        return _ANSWERS.wiped(sum(store().wipe(i) for i in ids), ids)
 
     handlers = {
         "lease4-add": lease4_add,

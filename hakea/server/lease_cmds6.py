@@ -1,35 +1,32 @@
 """Kea's lease_cmds for DHCPv6 (loaded when "hooks-libraries" names libdhcp_lease_cmds.so).
 
-Answer texts and result codes follow Kea 2.2 (result 3, "empty", when nothing matches). A lease
-is named by "ip-address" and "type" ("IA_NA" by default, "IA_PD" for a prefix), or by
-"identifier-type": "duid" with "identifier", "iaid" and "subnet-id". lease6-bulk-apply is what an
-HA partner sends for each client transaction. Registration and the answers shared with DHCPv4:
-lease_cmds_common.py (handlers are plain functions: the store is synchronous).
+Answer texts and result codes follow Kea 2.2 (probed against Debian's kea-dhcp6 2.2.0 with
+libdhcp_lease_cmds.so; tests/e2e/test_control_commands6.py holds the table): result 3 ("empty")
+when nothing matches. The arguments (a lease, a lease query) and their checks are lease6_args.py's;
+the statistics the commands keep, lease_stats6.py's; what DHCPv4 shares, lease_cmds_common.py's.
+lease6-bulk-apply is what an HA partner sends for each client transaction. Leases are listed as
+Kea's memfile lists them: lease6-get-all and -get-page by address, the lookups by subnet, DUID and
+hostname in the order the leases got that key (memory6.py).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from hakea.config.model6 import Subnet6
 from hakea.control import envelope
 from hakea.control.registry import CommandError, CommandRequest
-from hakea.leases.json4 import parse_hex
-from hakea.leases.json6 import (
-    TYPE_NAMES,
-    LeaseJSONError,
-    format_ipv6,
-    lease6_from_json,
-    lease6_to_json,
-    parse_ipv6,
-    parse_lease_type,
-)
+from hakea.leases.json6 import TYPE_NAMES, format_ipv6, lease6_to_json
 from hakea.leases.model6 import Lease6, LeaseType
 from hakea.leases.store import LeaseStoreError
 from hakea.leases.store6 import LeaseStore6
 from hakea.server import lease_cmds_common as common
-from hakea.server.lease_cmds_common import EMPTY, Args, LeaseAnswers
+from hakea.server import lease_stats6
+from hakea.server.lease6_args import LeaseQuery, find, lease_from_args, parse_address, parse_query
+from hakea.server.lease_cmds_common import EMPTY, U32, Args, LeaseAnswers
+from hakea.server.stats import Statistics
 
 if TYPE_CHECKING:
     from hakea.server.dhcp6_daemon import Dhcp6Daemon
@@ -48,88 +45,44 @@ NAMES = (
     "lease6-bulk-apply",
 )
 _ANSWERS = LeaseAnswers("IPv6", lease6_to_json)
+ERROR = envelope.CONTROL_RESULT_ERROR
+NOT_FOUND = "lease not found"  # lease6-bulk-apply's error-message for a lease to delete that is not there
 _found = _ANSWERS.leases
 
 
-def _need(args: Args) -> dict[str, Any]:
-    """Kea's lease6 commands refuse missing and empty arguments alike."""
-    if not args:
-        raise CommandError("no parameters specified for the command")
-    return args
-
-
 def _what(lease: Lease6) -> str:
-    if lease.type == LeaseType.PD:
-        return f"prefix {format_ipv6(lease.address)}/{lease.prefix_len}"
-    return f"address {format_ipv6(lease.address)}"
+    """lease6-add's name for the lease: Kea calls every non-IA_NA lease a prefix."""
+    if lease.type == LeaseType.NA:
+        return f"address {format_ipv6(lease.address)}"
+    return f"prefix {format_ipv6(lease.address)}/{lease.prefix_len}"
 
 
-def _type(args: dict[str, Any]) -> LeaseType:
-    try:
-        return LeaseType.NA if "type" not in args else parse_lease_type(args["type"])
-    except LeaseJSONError as exc:
-        raise CommandError(str(exc)) from exc
+def _held(store: LeaseStore6, address: int) -> Lease6 | None:
+    """The lease at `address`, whatever its type (an address holds one: store6.py)."""
+    for kind in LeaseType:
+        lease = store.get(kind, address)
+        if lease is not None:
+            return lease
+    return None
 
 
-def _address(args: dict[str, Any]) -> int:
-    try:
-        return parse_ipv6(common.string_arg(args, "ip-address"))
-    except LeaseJSONError as exc:
-        raise CommandError(str(exc)) from exc
-
-
-def _subnet_for(subnets: tuple[Subnet6, ...], address: int, kind: LeaseType, subnet_id: Any) -> Subnet6:
-    """Kea's checks: the subnet named by subnet-id must exist and (for an address) contain it; with
-    no subnet-id, the subnet containing the address (or a pd-pool holding the prefix)."""
-    if isinstance(subnet_id, bool) or not isinstance(subnet_id, int):
-        raise CommandError("'subnet-id' parameter must be an integer")
-    if subnet_id == 0:
-        for s in subnets:
-            if s.contains(address) or (
-                kind == LeaseType.PD
-                and any(
-                    (address >> (128 - p.prefix_len)) == (p.prefix >> (128 - p.prefix_len))
-                    for p in s.pd_pools
-                )
-            ):
-                return s
-        raise CommandError(
-            f"subnet-id not specified and no subnet contains the address {format_ipv6(address)}"
-        )
-    match = next((s for s in subnets if s.id == subnet_id), None)
-    if match is None:
-        raise CommandError(
-            f"Invalid subnet-id: No IPv6 subnet with subnet-id={subnet_id} currently configured."
-        )
-    if kind != LeaseType.PD and not match.contains(address):
-        raise CommandError(
-            f"The address {format_ipv6(address)} does not belong to subnet "
-            f"{format_ipv6(match.network)}/{match.prefix_len}, subnet-id={subnet_id}"
-        )
-    return match
-
-
-def lease_from_args(args: dict[str, Any], subnets: tuple[Subnet6, ...], now: float) -> Lease6:
-    """A lease from command arguments with Kea's defaults: subnet by address, the subnet's valid
-    lifetime for both lifetimes (Kea 2.2, observed), cltt now."""
-    obj = dict(args)
-    for key in ("force-create", "origin"):
-        obj.pop(key, None)
-    address = _address(obj)
-    kind = _type(obj)
-    subnet = _subnet_for(subnets, address, kind, obj.get("subnet-id", 0))
-    obj["subnet-id"] = subnet.id
-    obj.setdefault("valid-lft", subnet.valid_lifetime)
-    obj.setdefault("preferred-lft", subnet.valid_lifetime)
-    if "cltt" not in obj and "expire" not in obj:
-        obj["cltt"] = int(now)
-    for key in ("duid", "iaid"):
-        if key not in obj:
-            raise CommandError(f"'{key}' parameter not specified")
-    try:
-        return lease6_from_json(obj)
-    except LeaseJSONError as exc:
-        raise CommandError(str(exc)) from exc
+def add_or_update(
+    store: LeaseStore6, lease: Lease6, force: bool, stats: Statistics | None, now: float
+) -> dict[str, Any] | None:
+    """lease6-update (and a "leases" entry of lease6-bulk-apply, with force): replace the lease
+    of its type at its address, or add it with force; None when there is none and no force. Kea's
+    statistics follow (lease_stats6)."""
+    held = _held(store, lease.address)
+    answer = _ANSWERS.update(store, lease, force)
+    if answer is None or stats is None:
+        return answer
+    if held is not None and held.type == lease.type:
+        lease_stats6.updated(stats, held, lease, now)
+    else:
+        if held is not None:  # hakea replaces a lease of another type (Kea keeps it: store6.py)
+            lease_stats6.deleted(stats, held, now)
+        lease_stats6.added(stats, lease, now)
+    return answer
 
 
 def register(daemon: Dhcp6Daemon, *, enabled: bool) -> None:
@@ -141,107 +94,75 @@ def register(daemon: Dhcp6Daemon, *, enabled: bool) -> None:
         assert daemon.store is not None
         return daemon.store
 
-    def lease_from(args: dict[str, Any]) -> Lease6:
-        return lease_from_args(args, daemon.config.subnets, time.time())
-
     def lease6_add(args: Args, req: CommandRequest) -> dict[str, Any]:
-        lease = lease_from(_need(args))
+        if args is None:
+            raise CommandError("no parameters specified for the command")
+        now = time.time()
+        lease = lease_from_args(args, daemon.config.subnets, now)
         _ANSWERS.add(store(), lease)
+        lease_stats6.added(daemon.stats, lease, now)
         return envelope.success(f"Lease for {_what(lease)}, subnet-id {lease.subnet_id} added.")
 
     def lease6_update(args: Args, req: CommandRequest) -> dict[str, Any]:
-        a = _need(args)
-        force = a.get("force-create", False)
-        if not isinstance(force, bool):
-            raise CommandError("'force-create' parameter must be a boolean")
-        lease = lease_from(a)
-        answer = _ANSWERS.update(store(), lease, force)
-        if answer is not None:
-            return answer
-        raise CommandError(
-            f"failed to update the lease with address {format_ipv6(lease.address)} - no such lease"
-        )
-
-    def by_address_or_identifier(a: dict[str, Any]) -> Lease6 | None:
-        if "ip-address" in a:
-            return store().get(_type(a), _address(a))
-        if "identifier-type" not in a or "identifier" not in a:
-            raise CommandError("Mandatory 'ip-address' or 'identifier-type' and 'identifier' not specified")
-        kind = common.string_arg(a, "identifier-type")
-        if kind != "duid":
-            raise CommandError(
-                f"Incorrect identifier type: {kind}, the only supported values are: address, hw-address, duid"
-            )
-        try:
-            duid = parse_hex(common.string_arg(a, "identifier"))
-        except LeaseJSONError as exc:
-            raise CommandError(str(exc)) from exc
-        subnet_id, iaid = a.get("subnet-id"), a.get("iaid")
-        if isinstance(subnet_id, bool) or not isinstance(subnet_id, int):
-            raise CommandError("'subnet-id' parameter not specified")
-        if isinstance(iaid, bool) or not isinstance(iaid, int):
-            raise CommandError("'iaid' parameter not specified")
-        found = store().get_by_duid(duid, iaid, _type(a), subnet_id)
-        return found[0] if found else None
+        if args is None:
+            raise CommandError("no parameters specified for lease6-update command")
+        now = time.time()
+        lease = lease_from_args(args, daemon.config.subnets, now)
+        answer = add_or_update(store(), lease, args.get("force-create", False), daemon.stats, now)
+        if answer is None:
+            raise common.update_failed(format_ipv6(lease.address))
+        return answer
 
     def lease6_get(args: Args, req: CommandRequest) -> dict[str, Any]:
-        return _ANSWERS.lease(by_address_or_identifier(_need(args)))
+        return _ANSWERS.lease(find(store(), parse_query(args, "Query")))
+
+    def lease6_del(args: Args, req: CommandRequest) -> dict[str, Any]:
+        lease = find(store(), parse_query(args, "Delete"))
+        done = lease is not None and store().delete(lease.type, lease.address)
+        if lease is not None and done:
+            lease_stats6.deleted(daemon.stats, lease, time.time())
+        return _ANSWERS.deleted(done)
 
     def lease6_get_all(args: Args, req: CommandRequest) -> dict[str, Any]:
-        if args and "subnets" in args:
-            ids = args["subnets"]
-            if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-                raise CommandError("'subnets' parameter must be a list of subnet identifiers")
-            leases = [le for i in ids for le in store().get_by_subnet(i)]
-        else:
-            leases = list(store().all())
-        leases.sort(key=lambda le: le.address)
-        return _found(leases)
+        ids = common.subnet_ids(args)
+        if ids is None:
+            return _found(list(store().all()))
+        # Subnet by subnet as asked (repeats too); Kea reads each id as 32 bits (-1 is 4294967295).
+        return _found([le for i in ids for le in store().get_by_subnet(i & U32)])
 
     def lease6_get_page(args: Args, req: CommandRequest) -> dict[str, Any]:
-        a = _need(args)
-        start = common.page_from(a)
+        if args is None:
+            raise CommandError("no parameters specified for the lease6-get-page command")
+        start = common.string_arg(args, "from")
         after: int | None = None
         if start != "start":
-            try:
-                after = parse_ipv6(start)
-            except LeaseJSONError as exc:
+            after, v4 = parse_address(start)
+            if after is None:
+                if v4 is not None:
+                    raise CommandError(f"'from' parameter value {v4} is not an IPv6 address")
                 raise CommandError(
-                    f"'from' parameter value is neither 'start' keyword nor a valid IPv6 address: {start}"
-                ) from exc
-        limit = common.page_limit(a)
-        if limit <= 0:
-            raise CommandError("page size of retrieved leases must not be 0")
+                    "'from' parameter value is neither 'start' keyword nor a valid IPv6 address"
+                )
+        limit = common.page_size(common.number_arg(args, "limit"))
         return _ANSWERS.page(store().page(after, limit))
 
     def lease6_get_by_duid(args: Args, req: CommandRequest) -> dict[str, Any]:
-        try:
-            duid = parse_hex(common.string_arg(_need(args), "duid"))
-        except LeaseJSONError as exc:
-            raise CommandError(str(exc)) from exc
-        return _found(store().get_by_duid(duid))
+        return _found(store().get_by_duid(common.duid(common.by_key(args, "duid"))))
 
     def lease6_get_by_hostname(args: Args, req: CommandRequest) -> dict[str, Any]:
-        hostname = common.string_arg(_need(args), "hostname")
-        if not hostname:
-            raise CommandError("'hostname' parameter is empty")
-        return _found(store().get_by_hostname(hostname))
-
-    def lease6_del(args: Args, req: CommandRequest) -> dict[str, Any]:
-        lease = by_address_or_identifier(_need(args))
-        return _ANSWERS.deleted(lease is not None and store().delete(lease.type, lease.address))
+        return _found(store().get_by_hostname(common.hostname_arg(args)))
 
     def lease6_wipe(args: Args, req: CommandRequest) -> dict[str, Any]:
-        subnet_id = (args or {}).get("subnet-id")
-        if subnet_id is not None and (isinstance(subnet_id, bool) or not isinstance(subnet_id, int)):
-            raise CommandError("'subnet-id' parameter must be an integer")
-        count = store().wipe(subnet_id or None)
-        where = f"subnet(s) {subnet_id}" if subnet_id else "all subnets"
-        return envelope.answer(0 if count else EMPTY, f"Deleted {count} IPv6 lease(s) from {where}")
+        ids = common.wiped_subnets(args, (s.id for s in daemon.config.subnets))
+        now = time.time()
+        count = 0
+        for subnet_id in ids:
+            count += store().wipe(subnet_id)
+            lease_stats6.wiped(daemon.stats, subnet_id, now)
+        return _ANSWERS.wiped(count, ids)
 
     def lease6_bulk_apply(args: Args, req: CommandRequest) -> dict[str, Any]:
-        # Kea: no arguments at all -> "no parameters ..."; {} -> "neither 'deleted-leases' nor ..."
-        return bulk_apply(store(), daemon.config.subnets, _need(args) if args is None else args, time.time())
+        return bulk_apply(store(), daemon.config.subnets, args, time.time(), daemon.stats)
 
     handlers = {
         "lease6-add": lease6_add,
@@ -258,63 +179,83 @@ def register(daemon: Dhcp6Daemon, *, enabled: bool) -> None:
     common.install(daemon.registry, NAMES, handlers)
 
 
-def _failure(kind: LeaseType, address: int, result: int, message: str) -> dict[str, Any]:
-    # Kea 2.2's entry, keys in its (alphabetical) order.
-    return {"error-message": message, "ip-address": format_ipv6(address), "result": result,
-            "type": TYPE_NAMES[kind]}
+def _failure(kind: str, address: int, duid: bytes, result: int, message: str) -> dict[str, Any]:
+    """A failed-leases / failed-deleted-leases entry as Kea 2.2 writes it: the address, or for
+    "::" the DUID when the lease has one; keys in its (alphabetical) order."""
+    entry: dict[str, Any] = {}
+    if not address and duid:
+        entry["duid"] = duid.hex(":")
+    entry["error-message"] = message
+    if address:
+        entry["ip-address"] = format_ipv6(address)
+    entry["result"] = result
+    entry["type"] = kind
+    return entry
+
+
+def _entries(args: dict[str, Any], key: str) -> list[Any]:
+    entries = args.get(key, [])
+    if not isinstance(entries, list):
+        raise CommandError(f"the '{key}' parameter must be a list")
+    return entries
 
 
 def bulk_apply(
-    store: LeaseStore6, subnets: tuple[Subnet6, ...], args: dict[str, Any], now: float
+    store: LeaseStore6,
+    subnets: Iterable[Subnet6],
+    args: Args,
+    now: float,
+    stats: Statistics | None = None,
 ) -> dict[str, Any]:
     """lease6-bulk-apply as Kea 2.2 answers it (seen against kea-dhcp6 2.2.0, docs/kea-interop.md):
-    every entry is parsed first and one bad entry fails the whole command (result 1, nothing
-    applied); then "deleted-leases" are deleted -- a missing one is listed in
-    "failed-deleted-leases" with result 3 -- and "leases" added or replaced (a store failure is
-    listed in "failed-leases"). Result 3 when nothing was applied."""
-    deleted = args.get("deleted-leases", [])
-    leases = args.get("leases", [])
+    every entry is parsed first -- "deleted-leases" as lease6-del's arguments, their leases looked
+    up -- and one bad entry fails the whole command (result 1, nothing applied); then the leases
+    to delete are deleted -- one named by address and not there is listed in
+    "failed-deleted-leases" with result 3, one named by DUID and not found is skipped -- and
+    "leases" added or replaced (a store failure is listed in "failed-leases"). Result 3 when
+    nothing was applied."""
+    if args is None:
+        raise CommandError(common.NO_ARGUMENTS)
     if "deleted-leases" not in args and "leases" not in args:
         raise CommandError("neither 'deleted-leases' nor 'leases' parameter specified")
-    if not isinstance(deleted, list):
-        raise CommandError("'deleted-leases' parameter must be a list")
-    if not isinstance(leases, list):
-        raise CommandError("'leases' parameter must be a list")
-    doomed: list[tuple[LeaseType, int]] = []
+    deleted, leases = _entries(args, "deleted-leases"), _entries(args, "leases")
+    subnets = tuple(subnets)
+    doomed: list[tuple[LeaseQuery, Lease6 | None]] = []
     for entry in deleted:
-        if not isinstance(entry, dict):
-            raise CommandError("a lease must be a map")
-        doomed.append((_type(entry), _address(entry)))
-    fresh: list[Lease6] = []
-    for entry in leases:
-        if not isinstance(entry, dict):
-            raise CommandError("a lease must be a map")
-        fresh.append(lease_from_args(entry, subnets, now))
+        query = parse_query(entry, "Delete")
+        doomed.append((query, find(store, query)))
+    fresh = [lease_from_args(entry, subnets, now) for entry in leases]
     applied = 0
     failed_deleted: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
-    for kind, address in doomed:
+    for query, lease in doomed:
+        if lease is None:
+            if query.address is not None:
+                failed_deleted.append(_failure(query.type_name, query.address, b"", EMPTY, NOT_FOUND))
+            continue
         try:
-            if store.delete(kind, address):
-                applied += 1
-            else:
-                failed_deleted.append(_failure(kind, address, EMPTY, "lease not found"))
+            if not store.delete(lease.type, lease.address):
+                failed_deleted.append(_failure(query.type_name, lease.address, lease.duid, EMPTY, NOT_FOUND))
+                continue
         except LeaseStoreError as exc:
-            failed_deleted.append(_failure(kind, address, envelope.CONTROL_RESULT_ERROR, str(exc)))
+            failed_deleted.append(_failure(query.type_name, lease.address, lease.duid, ERROR, str(exc)))
+            continue
+        applied += 1
+        if stats is not None:
+            lease_stats6.deleted(stats, lease, now)
     for lease in fresh:
         try:
-            if not store.update(lease):
-                store.upsert(lease)
+            add_or_update(store, lease, True, stats, now)
             applied += 1
         except LeaseStoreError as exc:
-            failed.append(_failure(lease.type, lease.address, envelope.CONTROL_RESULT_ERROR, str(exc)))
+            failed.append(_failure(TYPE_NAMES[lease.type], lease.address, lease.duid, ERROR, str(exc)))
     body: dict[str, Any] = {}
     if failed_deleted:
         body["failed-deleted-leases"] = failed_deleted
     if failed:
         body["failed-leases"] = failed
-    return envelope.answer(0 if applied else EMPTY, f"Bulk apply of {applied} IPv6 leases completed.",
-                           body or None)
+    text = f"Bulk apply of {applied} IPv6 leases completed."
+    return envelope.answer(0 if applied else EMPTY, text, body or None)
 
 
-__all__ = ["NAMES", "TYPE_NAMES", "bulk_apply", "lease_from_args", "register"]
+__all__ = ["NAMES", "TYPE_NAMES", "add_or_update", "bulk_apply", "lease_from_args", "register"]

@@ -82,11 +82,11 @@ def test_lease_from_args_defaults_and_checks() -> None:
     lease = lease_from_args({"ip-address": "2001:db8:1::5", "duid": "00:01", "iaid": 3}, (SUBNET,), NOW)
     assert (lease.subnet_id, lease.valid_lft, lease.preferred_lft, lease.cltt) == (1, 4000, 4000, int(NOW))
     prefix = lease_from_args({"ip-address": "2001:db8:8:100::", "type": "IA_PD", "prefix-len": 56,
-                              "duid": "00:01", "iaid": 3}, (SUBNET,), NOW)  # fmt: skip
+                              "duid": "00:01", "iaid": 3, "subnet-id": 1}, (SUBNET,), NOW)  # fmt: skip
     assert prefix.type == LeaseType.PD and prefix.subnet_id == 1
-    with pytest.raises(CommandError, match="'iaid' parameter not specified"):
+    with pytest.raises(CommandError, match="missing parameter 'iaid'"):
         lease_from_args({"ip-address": "2001:db8:1::5", "duid": "00:01"}, (SUBNET,), NOW)
-    with pytest.raises(CommandError, match="no subnet contains"):
+    with pytest.raises(CommandError, match="failed to find a subnet"):
         lease_from_args({"ip-address": "2001:db8:9::5", "duid": "00:01", "iaid": 1}, (SUBNET,), NOW)
     with pytest.raises(CommandError, match="Incorrect lease type"):
         lease_from_args(

@@ -123,16 +123,21 @@ def test_persist_false_touches_no_file(path: Path, opened: list[MemfileLeaseStor
     assert path.read_text() == HEADER + format_row(lease(1)) and leftovers(path) == []
 
 
-def test_valid_lifetime_zero_is_refused(path: Path, opened: list[MemfileLeaseStore6]) -> None:
-    # Kea 2.2's lease6-add takes valid-lft 0 and journals what its reload reads as a deletion.
+def test_valid_lifetime_zero_is_stored_and_gone_after_a_restart(
+    path: Path, opened: list[MemfileLeaseStore6]
+) -> None:
+    # kea-dhcp6 2.2's lease6-add takes valid-lft 0 and journals the row its reload reads as a
+    # deletion: the lease is held until then, and not after.
     store = reopen(path, opened)
-    with pytest.raises(ValueError, match="valid_lft 0"):
-        store.add(lease(1, valid=0))
-    with pytest.raises(ValueError, match="valid_lft 0"):
-        store.load([lease(2), lease(1, valid=0)])
-    assert store.count() == 0 and path.read_text() == HEADER
+    store.add(lease(1))
+    assert store.update(lease(1, valid=0))
+    store.load([lease(2), lease(4, valid=0)])
+    assert hosts(store) == [1, 2, 4]
+    assert path.read_text() == HEADER + "".join(
+        map(format_row, [lease(1), lease(1, valid=0), lease(2), lease(4, valid=0)])
+    )
     store.add(lease(3, preferred=0, valid=86400, state=LeaseState.DECLINED))  # preferred 0 is fine
-    assert hosts(reopen(path, opened)) == [3]
+    assert hosts(reopen(path, opened)) == [2, 3]
 
 
 def test_truncated_last_row_is_skipped_and_not_glued_to_the_next(

@@ -126,14 +126,35 @@ def test_get_by_duid_narrows_by_iaid_type_and_subnet(store: LeaseStore6) -> None
     store.add(lease(4, duid=client, iaid=1, subnet=1, type=PD))
     store.add(lease(9, duid=6, iaid=1))
     duid = lease(0, duid=client).duid
-    assert hosts(store.get_by_duid(duid)) == [1, 2, 3, 1004]  # address order, both types
-    assert hosts(store.get_by_duid(duid, iaid=1)) == [1, 3, 1004]
-    assert hosts(store.get_by_duid(duid, iaid=1, type=NA)) == [1, 3]
+    assert hosts(store.get_by_duid(duid)) == [3, 1, 2, 1004]  # Kea's order (as added), both types
+    assert hosts(store.get_by_duid(duid, iaid=1)) == [3, 1, 1004]
+    assert hosts(store.get_by_duid(duid, iaid=1, type=NA)) == [3, 1]
     assert hosts(store.get_by_duid(duid, iaid=1, type=PD)) == [1004]
     assert hosts(store.get_by_duid(duid, type=NA, subnet_id=2)) == [2]
     assert hosts(store.get_by_duid(duid, iaid=2, subnet_id=1)) == []
     assert store.get_by_duid(b"\x09\x09") == []
     assert store.get_by_duid(b"") == []
+
+
+def test_lookups_list_leases_in_keas_order(store: LeaseStore6) -> None:
+    # kea-dhcp6 2.2.0's memfile: leases in the order they got their DUID / hostname / subnet; an
+    # update with the same key keeps the lease's place, a changed key puts it last.
+    for host in (30, 20, 25):
+        store.add(lease(host, duid=5, subnet=1, hostname="a"))
+    assert hosts(store.get_by_subnet(1)) == [30, 20, 25]
+    assert store.update(lease(30, duid=5, subnet=1, hostname="A", valid=99))
+    assert hosts(store.get_by_duid(lease(0, duid=5).duid)) == [30, 20, 25]
+    assert hosts(store.get_by_hostname("a")) == [30, 20, 25]
+    assert store.update(lease(20, duid=6, subnet=2, hostname="b"))
+    assert store.update(lease(20, duid=5, subnet=1, hostname="a"))
+    assert hosts(store.get_by_duid(lease(0, duid=5).duid)) == [30, 25, 20]
+    assert hosts(store.get_by_hostname("A")) == [30, 25, 20]
+    assert hosts(store.get_by_subnet(1)) == [30, 25, 20]
+    store.upsert(lease(30, duid=5, subnet=1, hostname="a"))
+    assert hosts(store.get_by_subnet(1)) == [30, 25, 20]
+    assert store.delete(NA, NET + 25)
+    store.add(lease(25, duid=5, subnet=1, hostname="a"))
+    assert hosts(store.get_by_subnet(1)) == [30, 20, 25]
 
 
 def test_declined_leases_share_keas_empty_duid(store: LeaseStore6) -> None:
@@ -294,6 +315,24 @@ def test_indexes_agree_with_a_brute_force_model(
 ) -> None:
     store = MemoryLeaseStore6()
     model: dict[int, Lease6] = {}
+    # Kea's order in the DUID / hostname / subnet lookups: when the lease at each address got the
+    # key it has in that index (a replacement with the same key keeps its place).
+    stamps = iter(range(10**6))
+    placed: dict[str, dict[int, tuple[object, int]]] = {"duid": {}, "hostname": {}, "subnet": {}}
+
+    def place(y: Lease6) -> None:
+        for index, key in (("duid", y.duid), ("hostname", y.hostname.lower()), ("subnet", y.subnet_id)):
+            old = placed[index].get(y.address)
+            if old is None or old[0] != key:
+                placed[index][y.address] = (key, next(stamps))
+
+    def unplace(address: int) -> None:
+        for index in placed.values():
+            index.pop(address, None)
+
+    def in_keas_order(index: str, leases: list[Lease6]) -> list[Lease6]:
+        return sorted(leases, key=lambda y: placed[index][y.address][1])
+
     for op, host, kind, duid, subnet, cltt, state in ops:
         x = lease(host, duid=duid, subnet=subnet, cltt=cltt, valid=10, hostname=f"h{duid}", state=state)
         x.type = kind  # same address for both types: exercises the one-lease-per-address rule
@@ -301,25 +340,31 @@ def test_indexes_agree_with_a_brute_force_model(
         held = model.get(x.address)
         if op == "add":
             assert store.add(x) == (held is None)
-            model.setdefault(x.address, x)
+            if held is None:
+                model[x.address] = x
+                place(x)
         elif op == "update":
             same = held is not None and held.type == kind
             assert store.update(x) == same
             if same:
                 model[x.address] = x
+                place(x)
         elif op in ("upsert", "load"):
             store.upsert(x) if op == "upsert" else store.load([x])
             model[x.address] = x
+            place(x)
         elif op == "delete":
             same = held is not None and held.type == kind
             assert store.delete(kind, x.address) == same
             if same:
                 del model[x.address]
+                unplace(x.address)
         else:
             gone = [a for a, y in model.items() if y.subnet_id == subnet]
             assert store.wipe(subnet) == len(gone)
             for a in gone:
                 del model[a]
+                unplace(a)
     ordered = sorted(model.values(), key=lambda y: y.address)
     assert list(store.all()) == ordered
     assert store.page(None, 1000) == ordered
@@ -329,13 +374,15 @@ def test_indexes_agree_with_a_brute_force_model(
         assert store.get(NA if y.type == PD else PD, y.address) is None
     for d in range(4):
         key = lease(0, duid=d).duid
-        mine = [y for y in ordered if y.duid == key]
+        mine = in_keas_order("duid", [y for y in ordered if y.duid == key])
         assert store.get_by_duid(key) == mine
         assert store.get_by_duid(key, iaid=1, type=PD) == [y for y in mine if y.iaid == 1 and y.type == PD]
         assert store.get_by_duid(key, subnet_id=2) == [y for y in mine if y.subnet_id == 2]
-        assert store.get_by_hostname(f"H{d}") == [y for y in ordered if y.hostname == f"h{d}"]
+        named = in_keas_order("hostname", [y for y in ordered if y.hostname == f"h{d}"])
+        assert store.get_by_hostname(f"H{d}") == named
     for subnet in (1, 2, 3):
-        assert store.get_by_subnet(subnet) == [y for y in ordered if y.subnet_id == subnet]
+        in_subnet = in_keas_order("subnet", [y for y in ordered if y.subnet_id == subnet])
+        assert store.get_by_subnet(subnet) == in_subnet
     for now in (0, 20, 40, 70):
         due = sorted(
             (y for y in ordered if y.state != LeaseState.EXPIRED_RECLAIMED and y.expire <= now),
