@@ -193,8 +193,14 @@ class DaemonBase(abc.ABC, Generic[ConfigT, StoreT, EngineT, SocketT]):
             return
         now = time.time()
         for out in outbox:
-            if (durable or not out.durable) and out.send():
-                self._count_sent(out.reply_type, now)
+            if durable or not out.durable:
+                try:
+                    sent = out.send()
+                except Exception:  # one answer's failure must not cost the rest of the batch theirs
+                    self.log.exception("DHCP%s_PACKET_SEND_FAIL", self.FAMILY)
+                    continue
+                if sent:
+                    self._count_sent(out.reply_type, now)
 
     @abc.abstractmethod
     def _register_lease_commands(self, enabled: bool) -> None: ...

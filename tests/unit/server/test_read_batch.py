@@ -1,7 +1,8 @@
 """A read batch of hakea-dhcp6 (DaemonBase._begin_batch / _end_batch) on a real loopback socket
 and a real lease file: the batch's lease rows reach the file in one write before any of its
 answers leaves; when that write fails, the answers carrying leases are withheld (and counted as
-dropped), the others still leave, and the client's retransmission is answered with the same lease.
+dropped), the others still leave, and the client's retransmission is answered with the same lease;
+one answer whose send raises costs the others nothing.
 The journal's side (MemfileJournal.defer_writes / write_deferred) is tested on its own below."""
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from hakea.dhcp6.wire import (
 )
 from hakea.leases.memfile6 import MemfileLeaseStore6
 from hakea.leases.model6 import Lease6, LeaseType
+from hakea.server.daemon_base import Outgoing
 from hakea.server.dhcp6_daemon import Dhcp6Daemon
 from hakea.server.sockets6 import Dhcp6Socket, Interface6, _socket
 
@@ -151,6 +153,27 @@ def test_a_failed_lease_file_write_withholds_the_answers_that_carry_leases(
     (reply,) = lab.answers()
     assert (reply.msg_type, reply.get(OPTION_IA_NA)) == (REPLY, offered[1])
     assert len(lab.rows()) == 1 and lab.daemon.stats.counters()[0]["pkt6-reply-sent"] == 1
+
+
+def test_an_answer_whose_send_raises_costs_the_others_nothing(
+    lab: Lab, caplog: pytest.LogCaptureFixture
+) -> None:
+    def raising() -> bool:
+        raise ValueError("a destination the socket layer cannot take")
+
+    lab.send(SOLICIT, 1)
+    lab.send(SOLICIT, 2)
+    lab.daemon._begin_batch()  # a batch as _on_readable runs it, with a raising answer first
+    assert lab.daemon._outbox is not None
+    lab.daemon._outbox.append(Outgoing(raising, False, ADVERTISE))
+    for _ in range(2):
+        data, source, local, ifindex = lab.server.receive(4096)
+        lab.daemon.handle_datagram(data, source, lab.server, local, ifindex)
+    with caplog.at_level(logging.ERROR, logger="hakea"):
+        lab.daemon._end_batch()
+    assert sorted(a.transaction_id for a in lab.answers()) == [1, 2]
+    assert "DHCP6_PACKET_SEND_FAIL" in caplog.text
+    assert lab.daemon.stats.counters()[0]["pkt6-advertise-sent"] == 2
 
 
 def _lease(n: int) -> Lease6:
