@@ -4,8 +4,10 @@ process entry point.
 
 Each family's daemon (hakea.server.dhcp4_daemon, dhcp6_daemon) subclasses DaemonBase and supplies
 what differs: the configuration, lease store, engine, sockets, HA adapter and statistics of its
-family. The packet path (_on_readable, handle_datagram, _send) is each family's own and does not
-go through this module: it runs for every datagram, so it gets no extra call layer. Kea's message
+family. The per-datagram path (_on_readable, handle_datagram, _send) is each family's own: it
+runs for every datagram, so it gets no extra call layer. The frame around one read batch is shared
+here (_begin_batch, _end_batch: the group commit of docs/decisions/007, the answers' sends and
+their counting). Kea's message
 ids differ between the families by the digit alone (DHCP4_STARTED, ALLOC_ENGINE_V6_...), so they
 are written here with FAMILY in place of the digit.
 """
@@ -21,7 +23,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import Any, ClassVar, Generic, NamedTuple, Protocol, TypeVar
 
 from hakea import __version__
@@ -111,6 +113,8 @@ class DaemonBase(abc.ABC, Generic[ConfigT, StoreT, EngineT, SocketT]):
     FAMILY: ClassVar[str]  # "4" or "6": the digit in Kea's message ids, section and program names
     DEFAULT_LEASE_FILE: ClassVar[str]  # Kea's default memfile path for the family
     log: ClassVar[logging.Logger]
+    SENT_TOTAL: ClassVar[str]  # "pkt4-sent" / "pkt6-sent"
+    SENT_NAMES: ClassVar[Mapping[int, str]]  # reply message type -> its pktN-...-sent counter
 
     _metas: dict[Any, Any]  # each family's query metadata cache (its packet path's own)
     # The answers of the read batch in progress (None: outside a batch, answers leave at once).
@@ -160,8 +164,16 @@ class DaemonBase(abc.ABC, Generic[ConfigT, StoreT, EngineT, SocketT]):
     @abc.abstractmethod
     def _on_readable(self, s: SocketT) -> None: ...
 
-    @abc.abstractmethod
-    def _count_sent(self, reply_type: int, now: float) -> None: ...
+    def _count_sent(self, reply_type: int, now: float) -> None:
+        """Count a datagram the socket took: pktN-sent and the reply type's own counter."""
+        values, stamps = self.stats.counters()
+        total = self.SENT_TOTAL
+        values[total] = values.get(total, 0) + 1
+        stamps[total] = now
+        name = self.SENT_NAMES.get(reply_type)
+        if name:
+            values[name] = values.get(name, 0) + 1
+            stamps[name] = now
 
     # ---- read batches: group commit of leases, then the answers -----------------------------
 

@@ -56,6 +56,8 @@ def read_config(path: str) -> Dhcp4Config:
 class Dhcp4Daemon(DaemonBase[Dhcp4Config, MemfileLeaseStore4, Engine, Dhcp4Socket]):
     FAMILY = "4"
     DEFAULT_LEASE_FILE = DEFAULT_LEASE_FILE
+    SENT_TOTAL = "pkt4-sent"
+    SENT_NAMES = _SENT_NAMES
     log = log
 
     def __init__(self, config_path: str, *, port: int | None = None, client_port: int | None = None) -> None:
@@ -259,14 +261,6 @@ class Dhcp4Daemon(DaemonBase[Dhcp4Config, MemfileLeaseStore4, Engine, Dhcp4Socke
             return False
         return True
 
-    def _count_sent(self, reply_type: int, now: float) -> None:
-        values, stamps = self.stats.counters()
-        values["pkt4-sent"] = values.get("pkt4-sent", 0) + 1
-        stamps["pkt4-sent"] = now
-        name = _SENT_NAMES.get(reply_type)
-        if name:
-            values[name] = values.get(name, 0) + 1
-            stamps[name] = now
 
 
 def check_config_file(path: str) -> int:

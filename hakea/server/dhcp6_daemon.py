@@ -47,6 +47,8 @@ def read_config(path: str) -> Dhcp6Config:
 class Dhcp6Daemon(DaemonBase[Dhcp6Config, MemfileLeaseStore6, Engine6, Dhcp6Socket]):
     FAMILY = "6"
     DEFAULT_LEASE_FILE = DEFAULT_LEASE_FILE
+    SENT_TOTAL = "pkt6-sent"
+    SENT_NAMES = SENT_NAMES6
     log = log
 
     def __init__(self, config_path: str, *, port: int | None = None, client_port: int | None = None) -> None:
@@ -262,14 +264,6 @@ class Dhcp6Daemon(DaemonBase[Dhcp6Config, MemfileLeaseStore6, Engine6, Dhcp6Sock
         elif s.send(payload, decision.destination, decision.port, decision.interface_index):
             self._count_sent(decision.reply_type, now)
 
-    def _count_sent(self, reply_type: int, now: float) -> None:
-        values, stamps = self.stats.counters()
-        values["pkt6-sent"] = values.get("pkt6-sent", 0) + 1
-        stamps["pkt6-sent"] = now
-        name = SENT_NAMES6.get(reply_type)
-        if name:
-            values[name] = values.get(name, 0) + 1
-            stamps[name] = now
 
 
 def check_config_file(path: str) -> int:
