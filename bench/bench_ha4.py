@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import resource
@@ -56,11 +55,7 @@ async def inner(n: int, window: int, work: str, partner_pid: int) -> dict[str, f
     from hakea.server.interfaces import Interface
     from hakea.server.sockets4 import Dhcp4Socket
 
-    if work != bench4.WORK:  # bench4 made a directory of its own at import: the outer one is used
-        with contextlib.suppress(OSError):
-            os.rmdir(bench4.WORK)
-        bench4.WORK = work
-    cfg = bench4.config("hot-standby", "server1")
+    cfg = bench4.config("hot-standby", "server1", work)
     del cfg["Dhcp4"]["control-socket"]
     path = os.path.join(work, "inner-server1.json")
     with open(path, "w") as f:
@@ -71,7 +66,7 @@ async def inner(n: int, window: int, work: str, partner_pid: int) -> dict[str, f
     daemon.config, daemon.store = config, store
     daemon.engine = Engine(config, store)
     daemon.engine.set_local_addresses([bench_path4.SERVER])
-    stub = bench_path4._StubSock()
+    stub = bench_path4.StubSock()
     iface = Interface("eth0", 2, bench_path4.SERVER, 24, b"\x02\x00\x00\x00\x00\x01")
     sock = Dhcp4Socket(iface, stub, 0, None)  # type: ignore[arg-type]
     lease_cmds4.register(daemon, enabled=config.lease_cmds_loaded)
@@ -194,24 +189,26 @@ def main() -> None:
     import statistics
 
     import bench4
+    import benchlab
 
-    atexit.register(bench4.cleanup)
-    bench4.lab_up()
+    lab = benchlab.Lab(bench4.FAMILY)
+    atexit.register(lab.cleanup)
+    lab.up()
     results = []
     for _ in range(args.rounds):
-        partner = bench4.start(args.partner, "hot-standby", "server2")
+        partner = lab.start(args.partner, "hot-standby", "server2")
         try:
             r = subprocess.run(
-                ["ip", "netns", "exec", f"{bench4.LAB}_s1", sys.executable, __file__, "--n", str(args.n),
-                 "--window", str(args.window), "--inner", bench4.WORK, str(partner.pid)],
+                lab.netns("s1", sys.executable, __file__, "--n", str(args.n),
+                          "--window", str(args.window), "--inner", lab.work, str(partner.pid)),
                 capture_output=True, text=True, timeout=300,
             )
         finally:
-            bench4.stop(partner)
+            lab.stop(partner)
         if os.environ.get("BENCH_PROFILE") or os.environ.get("BENCH_WRITE_TIMING"):
             print(r.stderr[-12000:])
         if r.returncode != 0:
-            print(r.stdout, r.stderr[-3000:], bench4.log_tail("server2"))
+            print(r.stdout, r.stderr[-3000:], lab.log_tail("server2"))
             raise SystemExit(1)
         results.append(json.loads(r.stdout.strip().splitlines()[-1]))
         print(json.dumps(results[-1]), flush=True)

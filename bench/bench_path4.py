@@ -9,24 +9,20 @@ lab (relayed DISCOVER then REQUEST, one new client each; bytes captured from per
 the very Kea configuration bench4.py gives both servers. The socket is a stub that drops what it
 is given. Figures are process CPU time (time.process_time), so they stay meaningful on a loaded
 machine; the best of the rounds is reported. Use it for A/B of hot-path changes; the end-to-end
-figures are bench4.py's.
+figures are bench4.py's. The stub, the timing and the command line are benchpath.py's.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import cProfile
-import gc
-import json
 import os
-import pstats
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, os.environ.get("HAKEA_SRC", str(Path(__file__).resolve().parents[1])))
+sys.path.insert(1, str(Path(__file__).resolve().parent))  # bench4, benchpath: after HAKEA_SRC
+
+import bench4
+from benchpath import PathBench, StubSock, main, write_config
 
 from hakea.config.dhcp4 import load_dhcp4_file
 from hakea.dhcp4.engine import Engine
@@ -45,22 +41,6 @@ _DISCOVER = (
     + bytes.fromhex("638253633501013707011c02030f060c3d0701000c01020304ff")
 )
 _CHADDR_AT = 28
-
-
-class _StubSock:
-
-    def __init__(self) -> None:
-        self.sent = 0
-
-    def sendto(self, payload: bytes, addr: tuple[str, int]) -> int:
-        self.sent += 1
-        return len(payload)
-
-    def fileno(self) -> int:
-        return -1
-
-    def close(self) -> None:
-        pass
 
 
 def _packets(n: int) -> list[bytes]:
@@ -82,93 +62,24 @@ def _request_for(discover: bytes, offered: int) -> bytes:
             + b"\x36\x04" + SERVER.to_bytes(4, "big") + discover[at + 3 :])  # fmt: skip
 
 
-def build(persist: bool, workdir: str) -> tuple[Dhcp4Daemon, Dhcp4Socket, _StubSock]:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import bench4
-
-    if os.path.basename(bench4.WORK).startswith("bench4-"):  # its own, made at import: not needed
-        with contextlib.suppress(OSError):
-            os.rmdir(bench4.WORK)
-    bench4.WORK = workdir
-    cfg = bench4.config("standalone", "server1")
-    cfg["Dhcp4"]["lease-database"]["name"] = os.path.join(workdir, "leases4.csv")
-    cfg["Dhcp4"]["lease-database"]["persist"] = persist
-    del cfg["Dhcp4"]["control-socket"]
-    path = os.path.join(workdir, "kea.json")
-    with open(path, "w") as f:
-        json.dump(cfg, f)
+def build(persist: bool, workdir: str) -> tuple[Dhcp4Daemon, tuple[object, ...], StubSock]:
+    path = write_config(bench4.config("standalone", "server1", workdir), 4, persist, workdir)
     config = load_dhcp4_file(path)
     daemon = Dhcp4Daemon(path)
     store = MemfileLeaseStore4(config.lease_database.name or "", persist=persist, lfc_interval=0)
     daemon.config, daemon.store = config, store
     daemon.engine = Engine(config, store)
     iface = Interface("eth0", 2, SERVER, 24, b"\x02\x00\x00\x00\x00\x01")
-    stub = _StubSock()
+    stub = StubSock()
     sock = Dhcp4Socket(iface, stub, 0, None)  # type: ignore[arg-type]
     daemon.engine.set_local_addresses([SERVER])
-    return daemon, sock, stub
+    return daemon, ((RELAY, 67), sock, SERVER), stub
 
 
-def run(n: int, persist: bool, profile: bool) -> tuple[float, float]:
-    with tempfile.TemporaryDirectory(prefix="bench-path4-") as workdir:
-        daemon, sock, stub = build(persist, workdir)
-        discovers = _packets(n)
-        addr = (RELAY, 67)
-        handle = daemon.handle_datagram
-        offered: list[int] = []
-        orig_send = daemon._send
-
-        def capture(query, decision, s, now):  # type: ignore[no-untyped-def]
-            offered.append(decision.reply.yiaddr)
-            orig_send(query, decision, s, now)
-
-        daemon._send = capture  # type: ignore[method-assign]
-        gc.collect()
-        prof = cProfile.Profile() if profile else None
-        if prof:
-            prof.enable()
-        t0 = time.process_time()
-        for d in discovers:
-            handle(d, addr, sock, SERVER)
-        t_discover = time.process_time() - t0
-        if prof:
-            prof.disable()
-        assert len(offered) == n, (len(offered), n)
-        requests = [_request_for(d, a) for d, a in zip(discovers, offered, strict=True)]
-        daemon._send = orig_send  # type: ignore[method-assign]
-        stub.sent = 0
-        if prof:
-            prof.enable()
-        t0 = time.process_time()
-        for r in requests:
-            handle(r, addr, sock, SERVER)
-        t_request = time.process_time() - t0
-        if prof:
-            prof.disable()
-            stats = pstats.Stats(prof).sort_stats(os.environ.get("SORT", "tottime"))
-            stats.print_stats(int(os.environ.get("TOP", "25")))
-        assert stub.sent == n, (stub.sent, n)
-        assert daemon.store is not None and daemon.store.count() == n
-        daemon.store.close()
-        return t_discover / n * 1e6, t_request / n * 1e6
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=20000)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--persist", action="store_true", help="memfile persist on (as in bench4.py)")
-    ap.add_argument("--profile", action="store_true", help="cProfile one round")
-    args = ap.parse_args()
-    if args.profile:
-        run(args.n, args.persist, True)
-        return
-    figures = [run(args.n, args.persist, False) for _ in range(args.rounds)]
-    d = min(f[0] for f in figures)
-    r = min(f[1] for f in figures)
-    print(f"persist={args.persist} n={args.n}: DISCOVER {d:.1f} µs, REQUEST {r:.1f} µs, "
-          f"DORA {d + r:.1f} µs CPU -> {1e6 / (d + r):,.0f} DORA/s per core (best of {args.rounds})")
-
+PATH = PathBench(
+    v=4, names=("DISCOVER", "REQUEST", "DORA"), build=build, queries=_packets,
+    follow_up=lambda discover, offer: _request_for(discover, offer.yiaddr),
+)
 
 if __name__ == "__main__":
-    main()
+    main(PATH)
