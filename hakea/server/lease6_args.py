@@ -16,7 +16,6 @@ prefix length outside 1..128, which Kea stores (any 0..255) but its own lease fi
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +28,7 @@ from hakea.leases.store6 import LeaseStore6
 from hakea.server import lease_cmds_common as common
 from hakea.server.lease_cmds_common import U32, kea_str, required, typed, uint
 
-__all__ = ["LeaseQuery", "find", "lease_from_args", "parse_address", "parse_query"]
+__all__ = ["LeaseQuery", "find", "lease_from_args", "parse_query"]
 
 NA, TA, PD = LeaseType.NA, LeaseType.TA, LeaseType.PD
 _LEASE_TYPES = {"IA_NA": NA, "IA_TA": TA, "IA_PD": PD}
@@ -41,18 +40,6 @@ _IDENTIFIER_TYPES = ("address", "hw-address", "duid", "client-id")
 # Kea's query type numbers, which its "Unknown query type: N" names.
 _CLIENT_ID_QUERY = 3
 
-
-def parse_address(text: str) -> tuple[int | None, str | None]:
-    """(IPv6 address, None), or (None, IPv4 text) for an IPv4 address, or (None, None) when
-    `text` is neither: Kea's IOAddress, whose callers word the refusals differently."""
-    try:
-        return int.from_bytes(socket.inet_pton(socket.AF_INET6, text), "big"), None
-    except (OSError, ValueError):  # ValueError for embedded NULs
-        pass
-    try:
-        return None, socket.inet_ntop(socket.AF_INET, socket.inet_pton(socket.AF_INET, text))
-    except (OSError, ValueError):
-        return None, None
 
 
 def _user_context(a: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -78,15 +65,7 @@ def lease_from_args(a: Any, subnets: Iterable[Subnet6], now: float) -> Lease6:
     checked as Kea 2.2 does (module docstring). "force-create" is checked, not used."""
     if not isinstance(a, Mapping):
         raise CommandError("get(string) called on a non-map Element in")  # Kea's words for a non-map
-    text = required(a, "ip-address", str)
-    address, v4 = parse_address(text)
-    if address is None:
-        if v4 is not None:
-            raise CommandError(f"Non-IPv6 address specified: {v4}")
-        raise CommandError(
-            f"Failed to convert '{text}' to address: Failed to convert string to address '{text}': "
-            "Invalid argument"
-        )
+    address = common.lease_address(required(a, "ip-address", str), 6)
     client = common.duid(required(a, "duid", str))
     kind, prefix_len = NA, 128
     if "type" in a:
@@ -154,12 +133,7 @@ def parse_query(a: Any, verb: str) -> LeaseQuery:
         text = a["ip-address"]
         if not isinstance(text, str):
             raise CommandError("'ip-address' is not a string.")
-        address, v4 = parse_address(text)
-        if address is None:
-            if v4 is not None:
-                raise CommandError(f"Invalid IPv6 address specified: {text}")
-            raise CommandError(f"Failed to convert string to address '{text}': Invalid argument")
-        return LeaseQuery(kind, address)
+        return LeaseQuery(kind, common.query_address(text, 6))
     if "subnet-id" not in a:
         raise CommandError("Mandatory 'subnet-id' parameter missing.")
     if type(a["subnet-id"]) is not int:

@@ -9,7 +9,6 @@ or with dashes, "cltt" in lease4-add/update); docs/kea-interop.md lists them.
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -37,20 +36,6 @@ NAMES = (
     "lease4-wipe",
 )
 _STATE_NAMES = {0: "default", 1: "declined", 2: "expired-reclaimed"}
-_inet_pton = socket.inet_pton
-_inet_ntop = socket.inet_ntop
-
-
-def _address_text(text: str) -> tuple[int | None, str | None]:
-    """(IPv4 address, None), or (None, normalised IPv6 text), or (None, None) when neither."""
-    try:
-        return int.from_bytes(_inet_pton(socket.AF_INET, text), "big"), None
-    except (OSError, ValueError):
-        pass
-    try:
-        return None, _inet_ntop(socket.AF_INET6, _inet_pton(socket.AF_INET6, text))
-    except (OSError, ValueError):
-        return None, None
 
 
 _ANSWERS = LeaseAnswers("IPv4", lease4_to_json)
@@ -70,15 +55,7 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
         """A lease from lease4-add / lease4-update arguments, checked in Kea 2.2's order (its
         Lease4Parser) with its texts. Defaults as Kea: the subnet from the address, the subnet's
         valid lifetime, cltt now (or expire - valid-lft)."""
-        text = required(a, "ip-address", str)
-        address, v6 = _address_text(text)
-        if address is None:
-            if v6 is not None:
-                raise CommandError(f"Non-IPv4 address specified: {v6}")
-            raise CommandError(
-                f"Failed to convert '{text}' to address: Failed to convert string to address '{text}': "
-                "Invalid argument"
-            )
+        address = common.lease_address(required(a, "ip-address", str), 4)
         hwaddr = common.hwaddr(required(a, "hw-address", str))
         subnet_id = uint(a, "subnet-id") if "subnet-id" in a else 0
         match = common.lease_subnet(daemon.config.subnets, subnet_id, address, "IPv4", format_ipv4, True)
@@ -130,12 +107,7 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
             text = a["ip-address"]
             if not isinstance(text, str):
                 raise CommandError("'ip-address' is not a string.")
-            address, v6 = _address_text(text)
-            if address is None:
-                if v6 is not None:
-                    raise CommandError(f"Invalid IPv4 address specified: {text}")
-                raise CommandError(f"Failed to convert string to address '{text}': Invalid argument")
-            return store().get(address)  # type: ignore[no-any-return]
+            return store().get(common.query_address(text, 4))  # type: ignore[no-any-return]
         if "subnet-id" not in a:
             raise CommandError("Mandatory 'subnet-id' parameter missing.")
         subnet_id = a["subnet-id"]
@@ -179,16 +151,7 @@ def register(daemon: Dhcp4Daemon, *, enabled: bool) -> None:
     def lease4_get_page(args: Args, req: CommandRequest) -> dict[str, Any]:
         if args is None:
             raise CommandError("no parameters specified for the lease4-get-page command")
-        start = common.page_from(args)
-        after: int | None = None
-        if start != "start":
-            after, v6 = _address_text(start)
-            if after is None:
-                if v6 is not None:
-                    raise CommandError(f"'from' parameter value {v6} is not an IPv4 address")
-                raise CommandError(
-                    "'from' parameter value is neither 'start' keyword nor a valid IPv4 address"
-                )
+        after = common.page_start(common.page_from(args), 4)
         limit = common.page_size(common.page_limit(args))
         return _ANSWERS.page(store().page(after, limit))
 

@@ -24,7 +24,7 @@ from hakea.leases.store import LeaseStoreError
 from hakea.leases.store6 import LeaseStore6
 from hakea.server import lease_cmds_common as common
 from hakea.server import lease_stats6
-from hakea.server.lease6_args import LeaseQuery, find, lease_from_args, parse_address, parse_query
+from hakea.server.lease6_args import LeaseQuery, find, lease_from_args, parse_query
 from hakea.server.lease_cmds_common import EMPTY, U32, Args, LeaseAnswers
 from hakea.server.stats import Statistics
 
@@ -133,16 +133,7 @@ def register(daemon: Dhcp6Daemon, *, enabled: bool) -> None:
     def lease6_get_page(args: Args, req: CommandRequest) -> dict[str, Any]:
         if args is None:
             raise CommandError("no parameters specified for the lease6-get-page command")
-        start = common.string_arg(args, "from")
-        after: int | None = None
-        if start != "start":
-            after, v4 = parse_address(start)
-            if after is None:
-                if v4 is not None:
-                    raise CommandError(f"'from' parameter value {v4} is not an IPv6 address")
-                raise CommandError(
-                    "'from' parameter value is neither 'start' keyword nor a valid IPv6 address"
-                )
+        after = common.page_start(common.string_arg(args, "from"), 6)
         limit = common.page_size(common.number_arg(args, "limit"))
         return _ANSWERS.page(store().page(after, limit))
 

@@ -11,6 +11,7 @@ Texts are Kea 2.2's, without the "(<wire>:line:col)" position its JSON getters a
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -268,6 +269,61 @@ def lease_state(a: Mapping[str, Any]) -> LeaseState:
             "2 (expired-reclaimed)"
         )
     return LeaseState(state)
+
+
+# ---- addresses: Kea's IOAddress, whose callers word each refusal their own way -----------------
+
+_FAMILIES = {4: (socket.AF_INET, socket.AF_INET6), 6: (socket.AF_INET6, socket.AF_INET)}
+
+
+def parse_address(text: str, v: int) -> tuple[int | None, str | None]:
+    """(IPv`v` address, None); (None, the address in normal form) for an address of the other
+    family, which Kea's refusals name; (None, None) when `text` is no address."""
+    own, other = _FAMILIES[v]
+    try:
+        return int.from_bytes(socket.inet_pton(own, text), "big"), None
+    except (OSError, ValueError):  # ValueError for embedded NULs
+        pass
+    try:
+        return None, socket.inet_ntop(other, socket.inet_pton(other, text))
+    except (OSError, ValueError):
+        return None, None
+
+
+def _not_an_address(text: str) -> str:
+    return f"Failed to convert string to address '{text}': Invalid argument"
+
+
+def lease_address(text: str, v: int) -> int:
+    """The "ip-address" of a lease to add or update (lease4/6-add, -update, -bulk-apply)."""
+    address, other = parse_address(text, v)
+    if address is None:
+        if other is not None:
+            raise CommandError(f"Non-IPv{v} address specified: {other}")
+        raise CommandError(f"Failed to convert '{text}' to address: {_not_an_address(text)}")
+    return address
+
+
+def query_address(text: str, v: int) -> int:
+    """The "ip-address" of a lease query (lease4/6-get, -del)."""
+    address, other = parse_address(text, v)
+    if address is None:
+        if other is not None:
+            raise CommandError(f"Invalid IPv{v} address specified: {text}")
+        raise CommandError(_not_an_address(text))
+    return address
+
+
+def page_start(start: str, v: int) -> int | None:
+    """The address after which lease4/6-get-page starts, from its "from" ("start": None)."""
+    if start == "start":
+        return None
+    address, other = parse_address(start, v)
+    if address is None:
+        if other is not None:
+            raise CommandError(f"'from' parameter value {other} is not an IPv{v} address")
+        raise CommandError(f"'from' parameter value is neither 'start' keyword nor a valid IPv{v} address")
+    return address
 
 
 def update_failed(address_text: str) -> CommandError:
