@@ -243,11 +243,14 @@ class MemfileJournal(Generic[L]):
             except OSError as exc:
                 raise LeaseStoreError(f"cannot sync lease file {self.path}: {exc}") from exc
 
-    def _persist(self, lease: L) -> None:
+    def _check_storable(self, lease: L) -> None:
         if lease.valid_lft == 0 and not self.stores_zero_lifetime:
             # Kea's file reads a row with valid_lifetime 0 as a deletion: such a lease would
             # vanish at the next restart. Refuse instead of storing something the file cannot hold.
             raise ValueError("a lease with valid_lft 0 cannot be stored (the memfile's deletion marker)")
+
+    def _persist(self, lease: L) -> None:
+        self._check_storable(lease)
         if self.persist:
             self._write(self._format.format_row(lease).encode())
             self._rows_since_compaction += 1
@@ -259,8 +262,7 @@ class MemfileJournal(Generic[L]):
 
     def _persist_many(self, leases: list[L]) -> None:
         for lease in leases:
-            if lease.valid_lft == 0 and not self.stores_zero_lifetime:
-                raise ValueError("a lease with valid_lft 0 cannot be stored (the memfile's deletion marker)")
+            self._check_storable(lease)
         if self.persist:
             self._write("".join(map(self._format.format_row, leases)).encode())
             self._rows_since_compaction += len(leases)
